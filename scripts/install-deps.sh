@@ -16,7 +16,7 @@ PKGS=(
 	ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev
 	libfdt-dev zlib1g-dev python3-venv
 	qemu-system-data seabios ipxe-qemu
-	sparse
+	sparse ccache
 	accel-config libaccel-config1
 )
 

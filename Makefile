@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# idxd_ims: out-of-tree module build, plus the VM test platform.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PWD := $(shell pwd)
+
+# make check T=<test> runs one kselftest; SETUP=vtd|noiommu one VM setup.
+T ?=
+SETUP ?=
+
+.PHONY: all modules modules_install clean help check run shell lint deps
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+modules_install:
+	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || \
+		find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' \
+			-o -name '.*.cmd' -o -name 'modules.order' \
+			-o -name 'Module.symvers' | xargs rm -f
+
+deps:
+	scripts/install-deps.sh
+
+lint:
+	scripts/lint.sh
+
+check:
+	scripts/check.sh T="$(T)" SETUP="$(SETUP)"
+
+run:
+	scripts/vm.sh run $(SETUP)
+
+shell:
+	scripts/vm.sh shell $(SETUP)
+
+help:
+	@echo 'idxd_ims: IMS-based driver for Intel DSA/IAX accelerators'
+	@echo
+	@echo 'Module (on a machine with a DSA and a kernel with PCI/IMS):'
+	@echo '  make [KDIR=<kernel build dir>]   build idxd_ims/idxd_ims.ko'
+	@echo '  make modules_install             install it into /lib/modules'
+	@echo '  make clean                       remove build products'
+	@echo
+	@echo 'Test platform (Debian 12, as root; installs what it needs):'
+	@echo '  make check [T=<test>] [SETUP=vtd|noiommu]'
+	@echo '                                   lint, build kernel+QEMU, run all tests'
+	@echo '  make run                         demo workload in the VM'
+	@echo '  make shell                       a shell in the VM, driver loaded'
+	@echo '  make lint                        checkpatch, sparse, kernel-doc'
+	@echo '  make deps                        only install the Debian packages'

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check: the project's one test command.
+#   check.sh [T=<test>] [SETUP=vtd|noiommu]
+# Lints, installs what is missing, builds (or reuses) the test kernel and
+# QEMU, builds the module and the kselftests, runs the host-side tests, then
+# boots the VM once per setup and runs the kselftests in it. Ends with one
+# line "N passed, N failed, N skipped"; exits non-zero on any failure.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+T= SETUP=
+for arg in "$@"; do
+	case "$arg" in
+	T=*) T=${arg#T=} ;;
+	SETUP=*) SETUP=${arg#SETUP=} ;;
+	*) die "unknown argument '$arg'" ;;
+	esac
+done
+setups=${SETUP:-vtd noiommu}
+
+passed=0 failed=0 skipped=0
+# count_tap FILE: add a host-side TAP stream's results to the totals.
+count_tap() {
+	local p s f
+	p=$(grep -cE '^ok [0-9]+' "$1")
+	s=$(grep -cE '^ok [0-9]+.*# SKIP' "$1")
+	f=$(grep -cE '^not ok [0-9]+' "$1")
+	passed=$((passed + p - s))
+	skipped=$((skipped + s))
+	failed=$((failed + f))
+}
+
+finish() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+fatal_stage() {
+	log "stage $1 failed: cannot go on"
+	failed=$((failed + 1))
+	finish
+}
+
+work=$IDXD_IMS_CACHE/run
+rm -rf "$work"
+mkdir -p "$work"
+
+stage deps "$IDXD_IMS_TOP/scripts/install-deps.sh" >&2 || fatal_stage deps
+
+stage kernel "$IDXD_IMS_TOP/scripts/build-kernel.sh" --env > "$work/kernel.env" ||
+	fatal_stage kernel
+. "$work/kernel.env"
+
+if [ -z "$T" ]; then
+	stage lint "$IDXD_IMS_TOP/scripts/lint.sh" > "$work/lint.tap"
+	cat "$work/lint.tap"
+	count_tap "$work/lint.tap"
+fi
+
+stage qemu "$IDXD_IMS_TOP/scripts/build-qemu.sh" > "$work/qemu.path" ||
+	fatal_stage qemu
+QEMU=$(tail -n 1 "$work/qemu.path")
+
+if [ -z "$T" ]; then
+	if [ -x "$IDXD_IMS_TOP/scripts/check-series.sh" ]; then
+		stage series-check "$IDXD_IMS_TOP/scripts/check-series.sh" \
+			> "$work/series.tap"
+		cat "$work/series.tap"
+		count_tap "$work/series.tap"
+	fi
+	if [ -x "$IDXD_IMS_TOP/scripts/test-qemu-model.sh" ]; then
+		stage model-tests "$IDXD_IMS_TOP/scripts/test-qemu-model.sh" \
+			> "$work/model.tap"
+		cat "$work/model.tap"
+		count_tap "$work/model.tap"
+	fi
+fi
+
+stage guest "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" || fatal_stage guest
+
+tests=
+[ -n "$T" ] && tests=idxd_ims:$T
+for setup in $setups; do
+	stage "vm-$setup" "$IDXD_IMS_TOP/scripts/run-vm.sh" "$QEMU" "$BZIMAGE" \
+		"$work/initramfs.cpio.gz" "$setup" test "$work/vm-$setup" "$tests"
+	if [ -f "$work/vm-$setup/result" ]; then
+		read -r p f s < "$work/vm-$setup/result"
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + s))
+	else
+		failed=$((failed + 1))
+	fi
+done
+
+if [ -z "$T" ] && [ -z "$SETUP" ]; then
+	stage runner-selftest "$IDXD_IMS_TOP/scripts/runner-selftest.sh" \
+		"$QEMU" "$BZIMAGE" "$work" > "$work/runner.tap"
+	cat "$work/runner.tap"
+	count_tap "$work/runner.tap"
+fi
+
+finish

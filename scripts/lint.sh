@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make lint: checkpatch --strict on the driver, the tests' C code and the
+# kernel patches; kernel-doc -Wall and sparse (C=1) on the driver. Zero
+# warnings allowed. Prints TAP, one line per file and tool; exits non-zero
+# on any finding.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+eval "$("$IDXD_IMS_TOP/scripts/build-kernel.sh" --env)" ||
+	die "the test kernel is needed for checkpatch and sparse"
+cd "$IDXD_IMS_TOP"
+
+n=0 bad=0
+report() {
+	local what=$1 log=$2
+	n=$((n + 1))
+	if [ -s "$log" ]; then
+		bad=$((bad + 1))
+		echo "not ok $n - $what"
+		sed 's/^/# /' "$log"
+	else
+		echo "ok $n - $what"
+	fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+checkpatch=("$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet
+	    --show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG)
+
+sources=$(git ls-files 'idxd_ims/*.c' 'idxd_ims/*.h' \
+	'tools/testing/selftests/idxd_ims/*.c' \
+	'tools/testing/selftests/idxd_ims/*.h' 'scripts/runner-selftest/*.c')
+for f in $sources; do
+	"${checkpatch[@]}" -f "$f" > "$tmp/log" 2>&1
+	report "checkpatch --strict $f" "$tmp/log"
+done
+for f in $(git ls-files 'kernel/patches/*.patch'); do
+	"$KSRC/scripts/checkpatch.pl" --strict --quiet --no-tree "$f" \
+		> "$tmp/log" 2>&1
+	report "checkpatch --strict $f" "$tmp/log"
+done
+for f in $(git ls-files 'idxd_ims/*.c' 'idxd_ims/*.h'); do
+	"$KSRC/scripts/kernel-doc" -none -Wall "$f" > "$tmp/log" 2>&1
+	report "kernel-doc -Wall $f" "$tmp/log"
+done
+if [ -d idxd_ims ]; then
+	make -s -C "$KBUILD" M="$IDXD_IMS_TOP" C=2 W=1 modules \
+		> "$tmp/out" 2>&1
+	rc=$?
+	grep -E 'warning|error' "$tmp/out" > "$tmp/log"
+	[ $rc -eq 0 ] || echo "build failed (exit $rc)" >> "$tmp/log"
+	report "sparse (C=2) and W=1 build of idxd_ims" "$tmp/log"
+fi
+echo "1..$n"
+[ $bad -eq 0 ]

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /init of the idxd_ims test VM (busybox ash). The kernel command line
+# passes IDXD_IMS_MODE (test, run or shell), IDXD_IMS_SETUP (vtd or
+# noiommu) and optionally IDXD_IMS_TESTS (collection:test) as environment
+# variables. Kernel messages go to ttyS0; in test mode the kselftest TAP goes
+# to ttyS1 and ends with the sentinel line "IDXD_IMS_DONE rc=<n>".
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export IDXD_IMS_SETUP
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+ln -s /proc/self/fd /dev/fd
+ln -s fd/0 /dev/stdin
+ln -s fd/1 /dev/stdout
+ln -s fd/2 /dev/stderr
+hostname idxd-ims-vm
+
+kmemleak_report() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	# kmemleak only reports objects older than about 5 seconds.
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > /dev/console
+}
+
+case "$IDXD_IMS_MODE" in
+test)
+	tap=/dev/ttyS1
+	stty -F $tap raw -echo 2>/dev/null
+	cd /kselftest || exit 1
+	if [ -n "$IDXD_IMS_TESTS" ]; then
+		./run_kselftest.sh -t "$IDXD_IMS_TESTS" > $tap 2>&1
+	else
+		./run_kselftest.sh > $tap 2>&1
+	fi
+	rc=$?
+	kmemleak_report
+	echo "IDXD_IMS_DONE rc=$rc" > $tap
+	;;
+run)
+	/usr/share/idxd_ims/demo.sh
+	kmemleak_report
+	echo "IDXD_IMS_DONE rc=$?"
+	;;
+*)
+	echo "idxd_ims VM ($IDXD_IMS_SETUP): tests in /kselftest, poweroff with 'reboot -f'"
+	setsid cttyhack sh -l
+	;;
+esac
+sync
+reboot -f

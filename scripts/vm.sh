@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make run / make shell: build (or reuse) everything, then boot the VM with
+# one virtual DSA device and either run the demo workload or give a shell.
+#   vm.sh run|shell [SETUP]    (SETUP: vtd, the default, or noiommu)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mode=$1 setup=${2:-vtd}
+work=$IDXD_IMS_CACHE/vm-$mode
+rm -rf "$work"
+mkdir -p "$work"
+"$IDXD_IMS_TOP/scripts/install-deps.sh" >&2
+stage kernel "$IDXD_IMS_TOP/scripts/build-kernel.sh" --env > "$work/kernel.env"
+. "$work/kernel.env"
+qemu=$(stage qemu "$IDXD_IMS_TOP/scripts/build-qemu.sh" | tail -n 1)
+stage guest "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work"
+exec "$IDXD_IMS_TOP/scripts/run-vm.sh" "$qemu" "$BZIMAGE" \
+	"$work/initramfs.cpio.gz" "$setup" "$mode" "$work/vm"
