@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * idxd_ims: debugfs view of completion vectors and an IMS test hook.
+ *
+ * /sys/kernel/debug/idxd_ims/<pci-device>/
+ *   vectors  (read)  completion vectors in use: index, Linux irq, kind,
+ *                    PASID, IMS control word, mask state, interrupt count
+ *   test     (write) one command per write:
+ *            alloc <n> [<pasid>]   allocate n test vectors (optionally
+ *                                  bound to <pasid>; default: driver policy)
+ *            free <index>|all      free test vectors
+ *            fire <index>          submit a NOOP requesting a completion
+ *                                  interrupt on that vector and wait for
+ *                                  its completion record
+ *            mask <index> / unmask <index>
+ *            bad_template          try to create an IMS domain from a
+ *                                  broken template (needs no vectors in use)
+ */
+#include <linux/bitfield.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/jiffies.h>
+#include <linux/kstrtox.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "idxd_ims.h"
+
+#define IDXD_IMS_TEST_CMD_MAX		64
+#define IDXD_IMS_FIRE_TIMEOUT_MS	5000
+
+static struct dentry *idxd_ims_debugfs_root;
+
+/**
+ * struct idxd_ims_test_vec - a vector allocated through the test hook
+ * @irq: the completion vector
+ * @node: entry in idxd_ims_dev.test_irqs, protected by
+ *	idxd_ims_dev.test_irq_lock
+ */
+struct idxd_ims_test_vec {
+	struct idxd_ims_irq *irq;
+	struct list_head node;
+};
+
+static int idxd_ims_vectors_show(struct seq_file *s, void *unused)
+{
+	struct idxd_ims_dev *idev = s->private;
+	struct idxd_ims_irq *irq;
+	u32 ctrl;
+
+	seq_printf(s, "mode: %s\n", idev->ims_active ? "ims" : "msix");
+	seq_printf(s, "ims_size: %u\n", idev->caps.ims_size);
+	if (idev->pasid_enabled)
+		seq_printf(s, "system_pasid: %u\n", idev->pasid);
+	else
+		seq_puts(s, "system_pasid: none\n");
+	seq_puts(s, "# index virq kind pasid_en pasid ctrl masked count name\n");
+
+	mutex_lock(&idev->irq_lock);
+	list_for_each_entry(irq, &idev->irq_list, node) {
+		seq_printf(s, "%u %u %s %d %u ", irq->index, irq->virq,
+			   irq->kind == IDXD_IMS_IRQ_IMS ? "ims" : "msix",
+			   irq->pasid_en, irq->pasid);
+		if (!idxd_ims_irq_read_ctrl(irq, &ctrl))
+			seq_printf(s, "%#010x %d ", ctrl,
+				   !!(ctrl & IDXD_IMS_CTRL_MASKED));
+		else
+			seq_printf(s, "- %d ", idxd_ims_irq_masked(irq));
+		seq_printf(s, "%lld %s\n", (long long)atomic64_read(&irq->count),
+			   irq->name);
+	}
+	mutex_unlock(&idev->irq_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(idxd_ims_vectors);
+
+static struct idxd_ims_test_vec *idxd_ims_find_test_vec(struct idxd_ims_dev *idev,
+							unsigned int index)
+{
+	struct idxd_ims_test_vec *vec;
+
+	lockdep_assert_held(&idev->test_irq_lock);
+
+	list_for_each_entry(vec, &idev->test_irqs, node)
+		if (vec->irq->index == index)
+			return vec;
+	return NULL;
+}
+
+static void idxd_ims_free_test_vec(struct idxd_ims_dev *idev,
+				   struct idxd_ims_test_vec *vec)
+{
+	lockdep_assert_held(&idev->test_irq_lock);
+
+	list_del(&vec->node);
+	idxd_ims_irq_free(vec->irq);
+	kfree(vec);
+}
+
+static int idxd_ims_test_alloc(struct idxd_ims_dev *idev, unsigned int count,
+			       bool pasid_en, u32 pasid)
+{
+	struct idxd_ims_test_vec *vec;
+	struct idxd_ims_irq *irq;
+	unsigned int i;
+
+	lockdep_assert_held(&idev->test_irq_lock);
+
+	for (i = 0; i < count; i++) {
+		vec = kzalloc(sizeof(*vec), GFP_KERNEL);
+		if (!vec)
+			return -ENOMEM;
+		if (pasid_en)
+			irq = idxd_ims_irq_alloc_pasid(idev, "idxd_ims-test",
+						       NULL, NULL, true, pasid);
+		else
+			irq = idxd_ims_irq_alloc(idev, "idxd_ims-test", NULL,
+						 NULL);
+		if (IS_ERR(irq)) {
+			kfree(vec);
+			return PTR_ERR(irq);
+		}
+		vec->irq = irq;
+		list_add_tail(&vec->node, &idev->test_irqs);
+	}
+	return 0;
+}
+
+/* Submit a NOOP with a completion interrupt on @irq and wait for its record. */
+static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
+			      struct idxd_ims_irq *irq)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct idxd_hw_completion *comp;
+	struct idxd_hw_desc desc = { };
+	unsigned long timeout;
+	dma_addr_t comp_dma;
+	u8 status;
+	int ret;
+
+	comp = dma_alloc_coherent(dev, IDXD_IAX_COMP_SIZE, &comp_dma,
+				  GFP_KERNEL);
+	if (!comp)
+		return -ENOMEM;
+
+	if (idev->pasid_enabled)
+		desc.pasid_priv = FIELD_PREP(IDXD_DESC_PASID, idev->pasid);
+	desc.flags_opcode = FIELD_PREP(IDXD_DESC_FLAGS, IDXD_DESC_FLAG_CRAV |
+				       IDXD_DESC_FLAG_RCR | IDXD_DESC_FLAG_RCI) |
+			    FIELD_PREP(IDXD_DESC_OPCODE, IDXD_OP_NOOP);
+	desc.completion_addr = comp_dma;
+	desc.int_handle = READ_ONCE(irq->int_handle);
+
+	ret = idxd_ims_wq_submit_desc(idev, &desc, irq->kind);
+	if (ret) {
+		dev_info(dev, "test hook: cannot submit a NOOP (%d); is a kernel WQ enabled?\n",
+			 ret);
+		goto out_free;
+	}
+
+	timeout = jiffies + msecs_to_jiffies(IDXD_IMS_FIRE_TIMEOUT_MS);
+	while (!(status = READ_ONCE(comp->status))) {
+		if (time_after(jiffies, timeout)) {
+			ret = -ETIMEDOUT;
+			goto out_free;
+		}
+		usleep_range(50, 200);
+	}
+	status &= IDXD_COMP_STATUS_MASK;
+	if (status != IDXD_COMP_SUCCESS) {
+		dev_info(dev, "test hook: NOOP on vector %u completed with status %#x\n",
+			 irq->index, status);
+		ret = -EIO;
+	}
+
+out_free:
+	/* a timed-out descriptor may still write its record: keep the buffer */
+	if (ret != -ETIMEDOUT)
+		dma_free_coherent(dev, IDXD_IAX_COMP_SIZE, comp, comp_dma);
+	return ret;
+}
+
+static int idxd_ims_test_vec_cmd(struct idxd_ims_dev *idev, const char *verb,
+				 const char *arg)
+{
+	struct idxd_ims_test_vec *vec, *next;
+	unsigned int index;
+	int ret;
+
+	lockdep_assert_held(&idev->test_irq_lock);
+
+	if (!strcmp(verb, "free") && arg && !strcmp(arg, "all")) {
+		list_for_each_entry_safe(vec, next, &idev->test_irqs, node)
+			idxd_ims_free_test_vec(idev, vec);
+		return 0;
+	}
+	if (!arg || kstrtouint(arg, 0, &index))
+		return -EINVAL;
+	vec = idxd_ims_find_test_vec(idev, index);
+	if (!vec)
+		return -ENOENT;
+
+	if (!strcmp(verb, "free")) {
+		idxd_ims_free_test_vec(idev, vec);
+		ret = 0;
+	} else if (!strcmp(verb, "fire")) {
+		ret = idxd_ims_test_fire(idev, vec->irq);
+	} else if (!strcmp(verb, "mask")) {
+		ret = idxd_ims_irq_set_masked(vec->irq, true);
+	} else if (!strcmp(verb, "unmask")) {
+		ret = idxd_ims_irq_set_masked(vec->irq, false);
+	} else {
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
+{
+	char *verb, *arg, *arg2;
+	unsigned int count;
+	u32 pasid;
+
+	lockdep_assert_held(&idev->test_irq_lock);
+
+	line = strim(line);
+	verb = strsep(&line, " \t");
+	arg = strsep(&line, " \t");
+	arg2 = strsep(&line, " \t");
+	if (!verb || line)
+		return -EINVAL;
+
+	if (!strcmp(verb, "alloc")) {
+		if (!arg || kstrtouint(arg, 0, &count) || !count)
+			return -EINVAL;
+		if (!arg2)
+			return idxd_ims_test_alloc(idev, count, false, 0);
+		if (kstrtou32(arg2, 0, &pasid) ||
+		    pasid > FIELD_MAX(IDXD_IMS_CTRL_PASID))
+			return -EINVAL;
+		return idxd_ims_test_alloc(idev, count, true, pasid);
+	}
+	if (arg2)
+		return -EINVAL;
+	if (!strcmp(verb, "bad_template"))
+		return arg ? -EINVAL : idxd_ims_try_bad_template(idev);
+	return idxd_ims_test_vec_cmd(idev, verb, arg);
+}
+
+static ssize_t idxd_ims_test_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	struct idxd_ims_dev *idev = file->private_data;
+	char buf[IDXD_IMS_TEST_CMD_MAX];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+
+	mutex_lock(&idev->test_irq_lock);
+	ret = idxd_ims_test_cmd(idev, buf);
+	mutex_unlock(&idev->test_irq_lock);
+
+	return ret ? ret : len;
+}
+
+static const struct file_operations idxd_ims_test_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= idxd_ims_test_write,
+};
+
+/**
+ * idxd_ims_debugfs_add() - create the per-device debugfs directory
+ * @idev: the device
+ */
+void idxd_ims_debugfs_add(struct idxd_ims_dev *idev)
+{
+	idev->dbgfs = debugfs_create_dir(pci_name(idev->pdev),
+					 idxd_ims_debugfs_root);
+	debugfs_create_file("vectors", 0400, idev->dbgfs, idev,
+			    &idxd_ims_vectors_fops);
+	debugfs_create_file("test", 0200, idev->dbgfs, idev,
+			    &idxd_ims_test_fops);
+}
+
+/**
+ * idxd_ims_debugfs_remove() - remove the per-device directory
+ * @idev: the device
+ *
+ * Also frees every vector the test hook still holds.
+ */
+void idxd_ims_debugfs_remove(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_test_vec *vec, *next;
+
+	debugfs_remove_recursive(idev->dbgfs);
+	idev->dbgfs = NULL;
+
+	mutex_lock(&idev->test_irq_lock);
+	list_for_each_entry_safe(vec, next, &idev->test_irqs, node)
+		idxd_ims_free_test_vec(idev, vec);
+	mutex_unlock(&idev->test_irq_lock);
+}
+
+/**
+ * idxd_ims_debugfs_init() - create /sys/kernel/debug/idxd_ims
+ */
+void idxd_ims_debugfs_init(void)
+{
+	idxd_ims_debugfs_root = debugfs_create_dir(IDXD_IMS_DRV_NAME, NULL);
+}
+
+/**
+ * idxd_ims_debugfs_exit() - remove /sys/kernel/debug/idxd_ims
+ */
+void idxd_ims_debugfs_exit(void)
+{
+	debugfs_remove_recursive(idxd_ims_debugfs_root);
+	idxd_ims_debugfs_root = NULL;
+}

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * idxd_ims: completion interrupt vectors.
+ *
+ * On a kernel with PCI/IMS support, and when the parent interrupt domain
+ * accepts IMS, every completion vector is an entry of the device's IMS
+ * table: a per-device IMS irq domain is created from a template whose
+ * irq_chip writes the 16-byte table entry and whose prepare_desc binds the
+ * entry to the PASID carried in the allocation cookie. Otherwise each
+ * vector is a dynamically allocated MSI-X vector. This is the only file
+ * that knows which of the two is in use; everything else goes through
+ * idxd_ims_irq_alloc()/idxd_ims_irq_free().
+ */
+#include <linux/bitfield.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/irq.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "idxd_ims.h"
+
+/* Instance cookie layout: PASID in bits 19:0, "PASID enabled" flag */
+#define IDXD_IMS_COOKIE_PASID		GENMASK_ULL(19, 0)
+#define IDXD_IMS_COOKIE_PASID_EN	BIT_ULL(32)
+
+/* CMDCAP bits announcing the interrupt handle commands */
+#define IDXD_CMDCAP_REQUEST_INT_HANDLE	BIT(IDXD_CMD_REQUEST_INT_HANDLE)
+
+static void __iomem *idxd_ims_entry(struct idxd_ims_dev *idev,
+				    unsigned int index)
+{
+	return idev->reg_base + idev->caps.ims_offset +
+	       index * IDXD_IMS_ENTRY_SIZE;
+}
+
+static u32 idxd_ims_ctrl_pasid_bits(bool pasid_en, u32 pasid)
+{
+	if (!pasid_en)
+		return 0;
+	return IDXD_IMS_CTRL_PASID_EN | FIELD_PREP(IDXD_IMS_CTRL_PASID, pasid);
+}
+
+#ifdef IDXD_IMS_HAVE_PCI_IMS
+
+static const bool idxd_ims_kernel_has_pci_ims = true;
+
+static void __iomem *idxd_ims_irqd_entry(struct irq_data *data)
+{
+	return irq_data_get_msi_desc(data)->data.dcookie.iobase;
+}
+
+static void idxd_ims_chip_mask(struct irq_data *data)
+{
+	void __iomem *entry = idxd_ims_irqd_entry(data);
+	u32 ctrl = ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+
+	iowrite32(ctrl | IDXD_IMS_CTRL_MASKED, entry + IDXD_IMS_ENTRY_CTRL);
+	ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+}
+
+static void idxd_ims_chip_unmask(struct irq_data *data)
+{
+	void __iomem *entry = idxd_ims_irqd_entry(data);
+	u32 ctrl = ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+
+	iowrite32(ctrl & ~IDXD_IMS_CTRL_MASKED, entry + IDXD_IMS_ENTRY_CTRL);
+	ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+}
+
+static void idxd_ims_chip_write_msg(struct irq_data *data, struct msi_msg *msg)
+{
+	void __iomem *entry = idxd_ims_irqd_entry(data);
+
+	iowrite32(msg->address_lo, entry + IDXD_IMS_ENTRY_ADDR_LO);
+	iowrite32(msg->address_hi, entry + IDXD_IMS_ENTRY_ADDR_HI);
+	iowrite32(msg->data, entry + IDXD_IMS_ENTRY_DATA);
+	ioread32(entry + IDXD_IMS_ENTRY_DATA);
+}
+
+/*
+ * Called by the MSI core for each new descriptor, after the index has
+ * been chosen and before the interrupt is allocated in the parent. The
+ * table base comes from the domain data, the PASID from the cookie given
+ * to pci_ims_alloc_irq(). The entry starts masked.
+ */
+static void idxd_ims_prepare_desc(struct irq_domain *domain,
+				  msi_alloc_info_t *arg, struct msi_desc *desc)
+{
+	struct msi_domain_info *info = domain->host_data;
+	void __iomem *entry = info->data + desc->msi_index * IDXD_IMS_ENTRY_SIZE;
+	u64 cookie = desc->data.icookie.value;
+	u32 ctrl;
+
+	ctrl = IDXD_IMS_CTRL_MASKED |
+	       idxd_ims_ctrl_pasid_bits(cookie & IDXD_IMS_COOKIE_PASID_EN,
+					FIELD_GET(IDXD_IMS_COOKIE_PASID, cookie));
+	desc->data.dcookie.iobase = entry;
+	iowrite32(ctrl, entry + IDXD_IMS_ENTRY_CTRL);
+	ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+	arg->hwirq = desc->msi_index;
+}
+
+static const struct msi_domain_template idxd_ims_template = {
+	.chip = {
+		.name			= "IDXD-IMS",
+		.irq_mask		= idxd_ims_chip_mask,
+		.irq_unmask		= idxd_ims_chip_unmask,
+		.irq_write_msi_msg	= idxd_ims_chip_write_msg,
+		.flags			= IRQCHIP_ONESHOT_SAFE,
+	},
+	.ops = {
+		.prepare_desc		= idxd_ims_prepare_desc,
+	},
+	.info = {
+		.flags			= MSI_FLAG_ALLOC_SIMPLE_MSI_DESCS |
+					  MSI_FLAG_FREE_MSI_DESCS |
+					  MSI_FLAG_PCI_IMS,
+		.bus_token		= DOMAIN_BUS_PCI_DEVICE_IMS,
+	},
+};
+
+static bool idxd_ims_create_domain(struct idxd_ims_dev *idev)
+{
+	return pci_create_ims_domain(idev->pdev, &idxd_ims_template,
+				     idev->caps.ims_size,
+				     idxd_ims_entry(idev, 0));
+}
+
+static void idxd_ims_remove_domain(struct idxd_ims_dev *idev)
+{
+	pci_remove_ims_domain(idev->pdev);
+}
+
+static struct msi_map idxd_ims_alloc_vector(struct idxd_ims_dev *idev,
+					    bool pasid_en, u32 pasid)
+{
+	union msi_instance_cookie icookie = {
+		.value = FIELD_PREP(IDXD_IMS_COOKIE_PASID, pasid) |
+			 (pasid_en ? IDXD_IMS_COOKIE_PASID_EN : 0),
+	};
+
+	return pci_ims_alloc_irq(idev->pdev, &icookie, NULL);
+}
+
+static void idxd_ims_free_vector(struct idxd_ims_dev *idev, struct msi_map map)
+{
+	pci_ims_free_irq(idev->pdev, map);
+}
+
+/**
+ * idxd_ims_try_bad_template() - check that a broken IMS template is refused
+ * @idev: the device; must have no completion vector allocated
+ *
+ * Removes the device's IMS domain, asks the PCI/IMS core to create one
+ * from a template whose irq_chip lacks irq_write_msi_msg, and then creates
+ * the real domain again. Used by the debugfs test hook.
+ *
+ * Return: -EINVAL when the broken template was rejected (the expected
+ * outcome), -EPROTO if it was accepted, -EBUSY if vectors are in use,
+ * -EOPNOTSUPP without IMS, -ENOMEM, or -ENODEV if the real domain could
+ * not be created again.
+ */
+int idxd_ims_try_bad_template(struct idxd_ims_dev *idev)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct msi_domain_template *bad;
+	bool accepted;
+	int ret;
+
+	if (!idev->ims_active)
+		return -EOPNOTSUPP;
+
+	bad = kmemdup(&idxd_ims_template, sizeof(*bad), GFP_KERNEL);
+	if (!bad)
+		return -ENOMEM;
+	bad->chip.irq_write_msi_msg = NULL;
+
+	mutex_lock(&idev->irq_lock);
+	if (!list_empty(&idev->irq_list)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+
+	idxd_ims_remove_domain(idev);
+	accepted = pci_create_ims_domain(idev->pdev, bad, idev->caps.ims_size,
+					 idxd_ims_entry(idev, 0));
+	if (accepted) {
+		dev_err(dev, "IMS template without irq_write_msi_msg was accepted\n");
+		idxd_ims_remove_domain(idev);
+		ret = -EPROTO;
+	} else {
+		dev_info(dev, "IMS template without irq_write_msi_msg rejected as expected\n");
+		ret = -EINVAL;
+	}
+
+	if (!idxd_ims_create_domain(idev)) {
+		dev_err(dev, "cannot re-create the IMS domain; completion vectors fall back to MSI-X\n");
+		idev->ims_active = false;
+		ret = -ENODEV;
+	}
+
+out_unlock:
+	mutex_unlock(&idev->irq_lock);
+	kfree(bad);
+	return ret;
+}
+
+#else /* !IDXD_IMS_HAVE_PCI_IMS */
+
+static const bool idxd_ims_kernel_has_pci_ims;
+
+static bool idxd_ims_create_domain(struct idxd_ims_dev *idev)
+{
+	return false;
+}
+
+static void idxd_ims_remove_domain(struct idxd_ims_dev *idev)
+{
+}
+
+static struct msi_map idxd_ims_alloc_vector(struct idxd_ims_dev *idev,
+					    bool pasid_en, u32 pasid)
+{
+	return (struct msi_map) { .index = -EOPNOTSUPP };
+}
+
+static void idxd_ims_free_vector(struct idxd_ims_dev *idev, struct msi_map map)
+{
+}
+
+/**
+ * idxd_ims_try_bad_template() - check that a broken IMS template is refused
+ * @idev: the device
+ *
+ * Return: -EOPNOTSUPP: this kernel has no PCI/IMS.
+ */
+int idxd_ims_try_bad_template(struct idxd_ims_dev *idev)
+{
+	return -EOPNOTSUPP;
+}
+
+#endif /* IDXD_IMS_HAVE_PCI_IMS */
+
+static void idxd_ims_write_msix_perm(struct idxd_ims_irq *irq)
+{
+	struct idxd_ims_dev *idev = irq->idev;
+	u32 perm = 0;
+
+	if (!idev->caps.msix_perm_offset)
+		return;
+	if (irq->pasid_en)
+		perm = IDXD_MSIX_PERM_PASID_EN |
+		       FIELD_PREP(IDXD_MSIX_PERM_PASID, irq->pasid);
+	iowrite32(perm, idev->reg_base + idev->caps.msix_perm_offset +
+		  irq->index * IDXD_MSIX_PERM_STRIDE);
+}
+
+static void idxd_ims_clear_msix_perm(struct idxd_ims_irq *irq)
+{
+	struct idxd_ims_dev *idev = irq->idev;
+
+	if (!idev->caps.msix_perm_offset)
+		return;
+	iowrite32(0, idev->reg_base + idev->caps.msix_perm_offset +
+		  irq->index * IDXD_MSIX_PERM_STRIDE);
+}
+
+static u32 idxd_ims_handle_operand(struct idxd_ims_irq *irq)
+{
+	return irq->index |
+	       (irq->kind == IDXD_IMS_IRQ_IMS ? IDXD_CMD_INT_HANDLE_IMS : 0);
+}
+
+/* Obtain the descriptor interrupt handle for @irq. */
+static int idxd_ims_get_handle(struct idxd_ims_irq *irq)
+{
+	struct idxd_ims_dev *idev = irq->idev;
+	u32 sts;
+	int ret;
+
+	if (!(idev->caps.cmdcap & IDXD_CMDCAP_REQUEST_INT_HANDLE)) {
+		WRITE_ONCE(irq->int_handle, irq->index);
+		return 0;
+	}
+	ret = idxd_ims_cmd(idev, IDXD_CMD_REQUEST_INT_HANDLE,
+			   idxd_ims_handle_operand(irq), &sts);
+	if (ret)
+		return ret;
+	WRITE_ONCE(irq->int_handle, FIELD_GET(IDXD_CMDSTS_RESULT, sts));
+	return 0;
+}
+
+static void idxd_ims_put_handle(struct idxd_ims_irq *irq)
+{
+	struct idxd_ims_dev *idev = irq->idev;
+	u32 operand;
+
+	if (!(idev->caps.cmdcap & BIT(IDXD_CMD_RELEASE_INT_HANDLE)))
+		return;
+	operand = irq->int_handle |
+		  (irq->kind == IDXD_IMS_IRQ_IMS ? IDXD_CMD_INT_HANDLE_IMS : 0);
+	if (idxd_ims_cmd(idev, IDXD_CMD_RELEASE_INT_HANDLE, operand, NULL))
+		dev_warn(&idev->pdev->dev, "cannot release interrupt handle %#x\n",
+			 irq->int_handle);
+}
+
+static irqreturn_t idxd_ims_irq_primary(int virq, void *dev_id)
+{
+	struct idxd_ims_irq *irq = dev_id;
+
+	atomic64_inc(&irq->count);
+	return irq->thread_fn ? IRQ_WAKE_THREAD : IRQ_HANDLED;
+}
+
+/**
+ * idxd_ims_irq_alloc_pasid() - allocate a completion vector bound to a PASID
+ * @idev: the device
+ * @name: interrupt name (copied, truncated to fit)
+ * @thread_fn: threaded handler, called with dev_id = the returned vector;
+ *	may be NULL when only the interrupt count is of interest
+ * @data: stored in the vector's @data member for the caller
+ * @pasid_en: bind the vector to @pasid
+ * @pasid: PASID written into the IMS entry (or MSI-X permission entry)
+ *
+ * Allocates an IMS entry (any free index) or, in fallback mode, a dynamic
+ * MSI-X vector, obtains its descriptor interrupt handle and requests the
+ * Linux interrupt. Process context only.
+ *
+ * Return: the vector or an ERR_PTR().
+ */
+struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
+					      const char *name,
+					      irq_handler_t thread_fn,
+					      void *data, bool pasid_en,
+					      u32 pasid)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct idxd_ims_irq *irq;
+	struct msi_map map;
+	int ret;
+
+	irq = kzalloc(sizeof(*irq), GFP_KERNEL);
+	if (!irq)
+		return ERR_PTR(-ENOMEM);
+	irq->idev = idev;
+	irq->thread_fn = thread_fn;
+	irq->data = data;
+	irq->pasid_en = pasid_en;
+	irq->pasid = pasid_en ? pasid : 0;
+	atomic64_set(&irq->count, 0);
+	strscpy(irq->name, name, sizeof(irq->name));
+
+	mutex_lock(&idev->irq_lock);
+	if (idev->ims_active) {
+		irq->kind = IDXD_IMS_IRQ_IMS;
+		map = idxd_ims_alloc_vector(idev, pasid_en, irq->pasid);
+	} else {
+		irq->kind = IDXD_IMS_IRQ_MSIX;
+		map = pci_msix_alloc_irq_at(idev->pdev, MSI_ANY_INDEX, NULL);
+	}
+	if (map.index < 0) {
+		ret = map.index;
+		dev_dbg(dev, "no free completion vector: %d\n", ret);
+		goto err_unlock;
+	}
+	irq->index = map.index;
+	irq->virq = map.virq;
+	if (irq->kind == IDXD_IMS_IRQ_MSIX)
+		idxd_ims_write_msix_perm(irq);
+
+	ret = idxd_ims_get_handle(irq);
+	if (ret)
+		goto err_free_vector;
+
+	irq_set_status_flags(irq->virq, IRQ_DISABLE_UNLAZY);
+	ret = request_threaded_irq(irq->virq, idxd_ims_irq_primary, thread_fn,
+				   0, irq->name, irq);
+	if (ret)
+		goto err_put_handle;
+
+	list_add_tail(&irq->node, &idev->irq_list);
+	mutex_unlock(&idev->irq_lock);
+	return irq;
+
+err_put_handle:
+	irq_clear_status_flags(irq->virq, IRQ_DISABLE_UNLAZY);
+	idxd_ims_put_handle(irq);
+err_free_vector:
+	if (irq->kind == IDXD_IMS_IRQ_IMS) {
+		idxd_ims_free_vector(idev, map);
+	} else {
+		idxd_ims_clear_msix_perm(irq);
+		pci_msix_free_irq(idev->pdev, map);
+	}
+err_unlock:
+	mutex_unlock(&idev->irq_lock);
+	kfree(irq);
+	return ERR_PTR(ret);
+}
+
+/**
+ * idxd_ims_irq_alloc() - allocate a completion vector for kernel work
+ * @idev: the device
+ * @name: interrupt name
+ * @thread_fn: threaded handler (dev_id is the returned vector), or NULL
+ * @data: stored in the vector's @data member
+ *
+ * Like idxd_ims_irq_alloc_pasid() with the device's kernel PASID policy:
+ * the vector is bound to the system PASID when one is in use.
+ *
+ * Return: the vector or an ERR_PTR().
+ */
+struct idxd_ims_irq *idxd_ims_irq_alloc(struct idxd_ims_dev *idev,
+					const char *name,
+					irq_handler_t thread_fn, void *data)
+{
+	return idxd_ims_irq_alloc_pasid(idev, name, thread_fn, data,
+					idev->pasid_enabled, idev->pasid);
+}
+
+static void __idxd_ims_irq_free(struct idxd_ims_irq *irq)
+{
+	struct idxd_ims_dev *idev = irq->idev;
+	struct msi_map map = { .index = irq->index, .virq = irq->virq };
+
+	lockdep_assert_held(&idev->irq_lock);
+
+	list_del(&irq->node);
+	free_irq(irq->virq, irq);
+	irq_clear_status_flags(irq->virq, IRQ_DISABLE_UNLAZY);
+	idxd_ims_put_handle(irq);
+	if (irq->kind == IDXD_IMS_IRQ_IMS) {
+		idxd_ims_free_vector(idev, map);
+	} else {
+		idxd_ims_clear_msix_perm(irq);
+		pci_msix_free_irq(idev->pdev, map);
+	}
+	kfree(irq);
+}
+
+/**
+ * idxd_ims_irq_free() - free a completion vector
+ * @irq: vector from idxd_ims_irq_alloc() or idxd_ims_irq_alloc_pasid()
+ *
+ * Frees the Linux interrupt (waiting for running handlers), releases the
+ * interrupt handle and returns the IMS entry or MSI-X vector. The caller
+ * must have stopped submitting descriptors that use it.
+ */
+void idxd_ims_irq_free(struct idxd_ims_irq *irq)
+{
+	struct idxd_ims_dev *idev = irq->idev;
+
+	mutex_lock(&idev->irq_lock);
+	__idxd_ims_irq_free(irq);
+	mutex_unlock(&idev->irq_lock);
+}
+
+/**
+ * idxd_ims_irq_set_masked() - mask or unmask a completion vector
+ * @irq: the vector
+ * @masked: true to mask
+ *
+ * Masks the vector in the device (IMS entry control word or MSI-X table)
+ * right away rather than lazily, so that an interrupt raised meanwhile is
+ * held by the device and delivered on unmask. Calls nest like
+ * disable_irq()/enable_irq().
+ *
+ * Return: 0.
+ */
+int idxd_ims_irq_set_masked(struct idxd_ims_irq *irq, bool masked)
+{
+	if (masked)
+		disable_irq(irq->virq);
+	else
+		enable_irq(irq->virq);
+	return 0;
+}
+
+/**
+ * idxd_ims_irq_masked() - whether a completion vector is masked
+ * @irq: the vector
+ *
+ * Return: true when the interrupt is masked at the chip.
+ */
+bool idxd_ims_irq_masked(struct idxd_ims_irq *irq)
+{
+	return irqd_irq_masked(irq_get_irq_data(irq->virq));
+}
+
+/**
+ * idxd_ims_irq_read_ctrl() - read the control word of an IMS entry
+ * @irq: the vector
+ * @ctrl: receives the control word (mask bit, PASID enable, PASID)
+ *
+ * Return: 0, or -EOPNOTSUPP for an MSI-X vector.
+ */
+int idxd_ims_irq_read_ctrl(struct idxd_ims_irq *irq, u32 *ctrl)
+{
+	if (irq->kind != IDXD_IMS_IRQ_IMS)
+		return -EOPNOTSUPP;
+	*ctrl = ioread32(idxd_ims_entry(irq->idev, irq->index) +
+			 IDXD_IMS_ENTRY_CTRL);
+	return 0;
+}
+
+/**
+ * idxd_ims_irq_restore() - reprogram completion vectors after a device reset
+ * @idev: the device
+ *
+ * A device reset may clear the IMS table and invalidates interrupt
+ * handles. Each vector is masked, its IMS entry rewritten from the cached
+ * message and PASID, its handle requested again, and then unmasked unless
+ * its user had it disabled. Process context.
+ */
+void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_irq *irq;
+	struct msi_msg msg;
+	void __iomem *entry;
+
+	mutex_lock(&idev->irq_lock);
+	list_for_each_entry(irq, &idev->irq_list, node) {
+		disable_irq(irq->virq);
+		if (irq->kind == IDXD_IMS_IRQ_IMS) {
+			entry = idxd_ims_entry(idev, irq->index);
+			get_cached_msi_msg(irq->virq, &msg);
+			iowrite32(msg.address_lo, entry + IDXD_IMS_ENTRY_ADDR_LO);
+			iowrite32(msg.address_hi, entry + IDXD_IMS_ENTRY_ADDR_HI);
+			iowrite32(msg.data, entry + IDXD_IMS_ENTRY_DATA);
+			iowrite32(IDXD_IMS_CTRL_MASKED |
+				  idxd_ims_ctrl_pasid_bits(irq->pasid_en,
+							   irq->pasid),
+				  entry + IDXD_IMS_ENTRY_CTRL);
+		} else {
+			idxd_ims_write_msix_perm(irq);
+		}
+		if (idxd_ims_get_handle(irq))
+			dev_err(&idev->pdev->dev,
+				"cannot get an interrupt handle for vector %u\n",
+				irq->index);
+		enable_irq(irq->virq);
+	}
+	mutex_unlock(&idev->irq_lock);
+}
+
+static void idxd_ims_revoke_work(struct work_struct *work)
+{
+	struct idxd_ims_dev *idev = container_of(work, struct idxd_ims_dev,
+						 revoke_work);
+	struct idxd_ims_irq *irq;
+
+	mutex_lock(&idev->irq_lock);
+	list_for_each_entry(irq, &idev->irq_list, node) {
+		if (idxd_ims_get_handle(irq))
+			dev_err(&idev->pdev->dev,
+				"cannot renew the interrupt handle of vector %u\n",
+				irq->index);
+	}
+	mutex_unlock(&idev->irq_lock);
+}
+
+/**
+ * idxd_ims_irq_handles_revoked() - the device revoked interrupt handles
+ * @idev: the device
+ *
+ * Called from the misc interrupt thread. New handles are requested from a
+ * work item, since commands complete through the misc interrupt itself.
+ * Descriptors submitted with a revoked handle complete with status
+ * "invalid interrupt handle" and must be resubmitted by their owner.
+ */
+void idxd_ims_irq_handles_revoked(struct idxd_ims_dev *idev)
+{
+	dev_warn_ratelimited(&idev->pdev->dev, "interrupt handles revoked\n");
+	if (idev->caps.cmdcap & IDXD_CMDCAP_REQUEST_INT_HANDLE)
+		schedule_work(&idev->revoke_work);
+}
+
+/**
+ * idxd_ims_irq_setup() - choose IMS or MSI-X for completion vectors
+ * @idev: the device, with MSI-X vector 0 already allocated
+ *
+ * Creates the IMS domain when the kernel and the parent interrupt domain
+ * support it and the device has an IMS table; otherwise falls back to
+ * dynamic MSI-X and says so once.
+ *
+ * Return: 0, or -ENODEV when neither IMS nor dynamic MSI-X is available.
+ */
+int idxd_ims_irq_setup(struct idxd_ims_dev *idev)
+{
+	struct device *dev = &idev->pdev->dev;
+
+	INIT_WORK(&idev->revoke_work, idxd_ims_revoke_work);
+
+	if (idev->caps.ims_size && idxd_ims_create_domain(idev)) {
+		idev->ims_active = true;
+		return 0;
+	}
+
+	if (!pci_msix_can_alloc_dyn(idev->pdev)) {
+		dev_err(dev, "neither PCI/IMS nor dynamic MSI-X is available\n");
+		return -ENODEV;
+	}
+	idev->ims_active = false;
+	if (!idev->caps.ims_size)
+		dev_info_once(dev, "device has no IMS table; completion interrupts use dynamic MSI-X\n");
+	else if (!idxd_ims_kernel_has_pci_ims)
+		dev_info_once(dev, "kernel has no PCI/IMS support; completion interrupts use dynamic MSI-X\n");
+	else
+		dev_info_once(dev, "parent interrupt domain refused PCI/IMS; completion interrupts use dynamic MSI-X\n");
+	return 0;
+}
+
+/**
+ * idxd_ims_irq_teardown() - undo idxd_ims_irq_setup()
+ * @idev: the device
+ *
+ * All vectors should have been freed by their users; any left over is
+ * reported and freed here before the IMS domain is removed.
+ */
+void idxd_ims_irq_teardown(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_irq *irq, *next;
+
+	cancel_work_sync(&idev->revoke_work);
+
+	mutex_lock(&idev->irq_lock);
+	list_for_each_entry_safe(irq, next, &idev->irq_list, node) {
+		dev_err(&idev->pdev->dev, "completion vector %u (%s) still allocated at teardown\n",
+			irq->index, irq->name);
+		__idxd_ims_irq_free(irq);
+	}
+	mutex_unlock(&idev->irq_lock);
+
+	if (idev->ims_active)
+		idxd_ims_remove_domain(idev);
+	idev->ims_active = false;
+}

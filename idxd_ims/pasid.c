@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * idxd_ims: PASID policy for kernel work.
+ *
+ * When the IOMMU can attach the device's DMA domain to a PASID, kernel
+ * work queues run with a system PASID: one global PASID is allocated and
+ * attached to the default DMA domain, so descriptors carrying it use the
+ * same DMA mappings as PASID-less requests. Completion vectors allocated
+ * for kernel work are bound to this PASID through the IMS allocation
+ * cookie. Without such an IOMMU, PASID stays disabled and descriptors and
+ * IMS entries carry none.
+ */
+#include <linux/bitfield.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+
+#include "idxd_ims.h"
+
+static void idxd_ims_set_user_int(struct idxd_ims_dev *idev, bool enable)
+{
+	u32 gencfg = ioread32(idev->reg_base + IDXD_GENCFG_OFFSET);
+
+	if (enable)
+		gencfg |= IDXD_GENCFG_USER_INT_EN;
+	else
+		gencfg &= ~IDXD_GENCFG_USER_INT_EN;
+	iowrite32(gencfg, idev->reg_base + IDXD_GENCFG_OFFSET);
+}
+
+/**
+ * idxd_ims_pasid_setup() - enable the system PASID when the IOMMU allows it
+ * @idev: the device
+ *
+ * Never fails the probe: when the device has no PASID capability, no
+ * IOMMU domain, or the IOMMU refuses to attach a PASID, the driver runs
+ * without PASID and says why.
+ *
+ * Return: 0.
+ */
+int idxd_ims_pasid_setup(struct idxd_ims_dev *idev)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct iommu_domain *domain;
+	ioasid_t pasid;
+	int ret;
+
+	idev->pasid_enabled = false;
+	idev->pasid = IOMMU_NO_PASID;
+
+	if (!pci_find_ext_capability(idev->pdev, PCI_EXT_CAP_ID_PASID)) {
+		dev_info(dev, "no PASID capability; kernel work runs without PASID\n");
+		return 0;
+	}
+	domain = iommu_get_domain_for_dev(dev);
+	if (!domain) {
+		dev_info(dev, "no IOMMU domain; kernel work runs without PASID\n");
+		return 0;
+	}
+	pasid = iommu_alloc_global_pasid(dev);
+	if (pasid == IOMMU_PASID_INVALID) {
+		dev_info(dev, "IOMMU has no global PASID for the device; kernel work runs without PASID\n");
+		return 0;
+	}
+	ret = iommu_attach_device_pasid(domain, dev, pasid, NULL);
+	if (ret) {
+		dev_info(dev, "IOMMU cannot attach PASID %u (%d); kernel work runs without PASID\n",
+			 pasid, ret);
+		iommu_free_global_pasid(pasid);
+		return 0;
+	}
+
+	idev->pasid = pasid;
+	idev->pasid_enabled = true;
+	/* kernel descriptors run unprivileged with the system PASID */
+	idxd_ims_set_user_int(idev, true);
+	dev_info(dev, "kernel work uses system PASID %u\n", pasid);
+	return 0;
+}
+
+/**
+ * idxd_ims_pasid_restore() - reapply PASID settings after a device reset
+ * @idev: the device
+ *
+ * A device reset clears GENCFG, including the bit that lets unprivileged
+ * (system PASID) descriptors raise completion interrupts.
+ */
+void idxd_ims_pasid_restore(struct idxd_ims_dev *idev)
+{
+	if (idev->pasid_enabled)
+		idxd_ims_set_user_int(idev, true);
+}
+
+/**
+ * idxd_ims_pasid_teardown() - release the system PASID
+ * @idev: the device
+ *
+ * Detaches and frees the system PASID if idxd_ims_pasid_setup() enabled
+ * one. All work carrying the PASID must have been stopped.
+ */
+void idxd_ims_pasid_teardown(struct idxd_ims_dev *idev)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct iommu_domain *domain;
+
+	if (!idev->pasid_enabled)
+		return;
+
+	idxd_ims_set_user_int(idev, false);
+	domain = iommu_get_domain_for_dev(dev);
+	if (domain)
+		iommu_detach_device_pasid(domain, dev, idev->pasid);
+	iommu_free_global_pasid(idev->pasid);
+	idev->pasid_enabled = false;
+	idev->pasid = IOMMU_NO_PASID;
+}
