@@ -7,11 +7,18 @@
  *                    PASID, IMS control word, mask state, interrupt count
  *   test     (write) one command per write:
  *            alloc <n> [<pasid>]   allocate n test vectors (optionally
- *                                  bound to <pasid>; default: driver policy)
+ *                                  bound to <pasid>; default: driver
+ *                                  policy) without requesting their
+ *                                  Linux interrupts, so that every IMS
+ *                                  entry can be held at once
+ *            request <index> / release <index>
+ *                                  request_irq()/free_irq() for a vector
  *            free <index>|all      free test vectors
  *            fire <index>          submit a NOOP requesting a completion
- *                                  interrupt on that vector and wait for
- *                                  its completion record
+ *                                  interrupt on that (requested) vector,
+ *                                  wait for its completion record, then
+ *                                  up to 1 s for the interrupt count to
+ *                                  move; the count itself is not checked
  *            mask <index> / unmask <index>
  *            bad_template          try to create an IMS domain from a
  *                                  broken template (needs no vectors in use)
@@ -30,6 +37,7 @@
 
 #define IDXD_IMS_TEST_CMD_MAX		64
 #define IDXD_IMS_FIRE_TIMEOUT_MS	5000
+#define IDXD_IMS_FIRE_IRQ_WAIT_MS	1000
 
 static struct dentry *idxd_ims_debugfs_root;
 
@@ -56,7 +64,7 @@ static int idxd_ims_vectors_show(struct seq_file *s, void *unused)
 		seq_printf(s, "system_pasid: %u\n", idev->pasid);
 	else
 		seq_puts(s, "system_pasid: none\n");
-	seq_puts(s, "# index virq kind pasid_en pasid ctrl masked count name\n");
+	seq_puts(s, "# index virq kind pasid_en pasid ctrl masked requested count name\n");
 
 	mutex_lock(&idev->irq_lock);
 	list_for_each_entry(irq, &idev->irq_list, node) {
@@ -68,8 +76,8 @@ static int idxd_ims_vectors_show(struct seq_file *s, void *unused)
 				   !!(ctrl & IDXD_IMS_CTRL_MASKED));
 		else
 			seq_printf(s, "- %d ", idxd_ims_irq_masked(irq));
-		seq_printf(s, "%lld %s\n", (long long)atomic64_read(&irq->count),
-			   irq->name);
+		seq_printf(s, "%d %lld %s\n", irq->requested,
+			   (long long)atomic64_read(&irq->count), irq->name);
 	}
 	mutex_unlock(&idev->irq_lock);
 	return 0;
@@ -112,12 +120,12 @@ static int idxd_ims_test_alloc(struct idxd_ims_dev *idev, unsigned int count,
 		vec = kzalloc(sizeof(*vec), GFP_KERNEL);
 		if (!vec)
 			return -ENOMEM;
-		if (pasid_en)
-			irq = idxd_ims_irq_alloc_pasid(idev, "idxd_ims-test",
-						       NULL, NULL, true, pasid);
-		else
-			irq = idxd_ims_irq_alloc(idev, "idxd_ims-test", NULL,
-						 NULL);
+		if (!pasid_en) {
+			pasid_en = idev->pasid_enabled;
+			pasid = idev->pasid;
+		}
+		irq = idxd_ims_irq_alloc_pasid(idev, "idxd_ims-test", NULL,
+					       NULL, pasid_en, pasid, false);
 		if (IS_ERR(irq)) {
 			kfree(vec);
 			return PTR_ERR(irq);
@@ -137,8 +145,12 @@ static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
 	struct idxd_hw_desc desc = { };
 	unsigned long timeout;
 	dma_addr_t comp_dma;
+	s64 count;
 	u8 status;
 	int ret;
+
+	if (!READ_ONCE(irq->requested))
+		return -EINVAL;
 
 	comp = dma_alloc_coherent(dev, IDXD_IAX_COMP_SIZE, &comp_dma,
 				  GFP_KERNEL);
@@ -152,6 +164,7 @@ static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
 			    FIELD_PREP(IDXD_DESC_OPCODE, IDXD_OP_NOOP);
 	desc.completion_addr = comp_dma;
 	desc.int_handle = READ_ONCE(irq->int_handle);
+	count = atomic64_read(&irq->count);
 
 	ret = idxd_ims_wq_submit_desc(idev, &desc, irq->kind);
 	if (ret) {
@@ -173,7 +186,13 @@ static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
 		dev_info(dev, "test hook: NOOP on vector %u completed with status %#x\n",
 			 irq->index, status);
 		ret = -EIO;
+		goto out_free;
 	}
+
+	timeout = jiffies + msecs_to_jiffies(IDXD_IMS_FIRE_IRQ_WAIT_MS);
+	while (atomic64_read(&irq->count) == count &&
+	       time_before(jiffies, timeout))
+		usleep_range(50, 200);
 
 out_free:
 	/* a timed-out descriptor may still write its record: keep the buffer */
@@ -205,6 +224,10 @@ static int idxd_ims_test_vec_cmd(struct idxd_ims_dev *idev, const char *verb,
 	if (!strcmp(verb, "free")) {
 		idxd_ims_free_test_vec(idev, vec);
 		ret = 0;
+	} else if (!strcmp(verb, "request")) {
+		ret = idxd_ims_irq_request(vec->irq);
+	} else if (!strcmp(verb, "release")) {
+		ret = idxd_ims_irq_release(vec->irq);
 	} else if (!strcmp(verb, "fire")) {
 		ret = idxd_ims_test_fire(idev, vec->irq);
 	} else if (!strcmp(verb, "mask")) {

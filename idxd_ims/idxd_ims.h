@@ -119,6 +119,8 @@ struct idxd_ims_caps {
  * @int_handle: value to put in a descriptor's int_handle field
  * @pasid: PASID programmed into the IMS entry (valid when @pasid_en)
  * @pasid_en: the IMS entry is bound to @pasid
+ * @requested: the Linux interrupt is requested (protected by
+ *	idxd_ims_dev.irq_lock)
  * @count: interrupts taken on this vector
  * @thread_fn: threaded handler supplied by the user, may be NULL; it is
  *	called with @dev_id pointing at this structure
@@ -135,6 +137,7 @@ struct idxd_ims_irq {
 	u16 int_handle;
 	u32 pasid;
 	bool pasid_en;
+	bool requested;
 	atomic64_t count;
 	irq_handler_t thread_fn;
 	void *data;
@@ -229,7 +232,9 @@ struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
 					      const char *name,
 					      irq_handler_t thread_fn,
 					      void *data, bool pasid_en,
-					      u32 pasid);
+					      u32 pasid, bool request);
+int idxd_ims_irq_request(struct idxd_ims_irq *irq);
+int idxd_ims_irq_release(struct idxd_ims_irq *irq);
 void idxd_ims_irq_free(struct idxd_ims_irq *irq);
 int idxd_ims_irq_set_masked(struct idxd_ims_irq *irq, bool masked);
 bool idxd_ims_irq_masked(struct idxd_ims_irq *irq);

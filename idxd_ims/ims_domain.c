@@ -314,6 +314,92 @@ static irqreturn_t idxd_ims_irq_primary(int virq, void *dev_id)
 	return irq->thread_fn ? IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
+/* Allocate the IMS entry or MSI-X vector of @irq and its interrupt handle. */
+static int idxd_ims_irq_get_vector(struct idxd_ims_irq *irq)
+{
+	struct idxd_ims_dev *idev = irq->idev;
+	struct msi_map map;
+	int ret;
+
+	lockdep_assert_held(&idev->irq_lock);
+
+	if (idev->ims_active) {
+		irq->kind = IDXD_IMS_IRQ_IMS;
+		map = idxd_ims_alloc_vector(idev, irq->pasid_en, irq->pasid);
+	} else {
+		irq->kind = IDXD_IMS_IRQ_MSIX;
+		map = pci_msix_alloc_irq_at(idev->pdev, MSI_ANY_INDEX, NULL);
+	}
+	if (map.index < 0) {
+		dev_dbg(&idev->pdev->dev, "no free completion vector: %d\n",
+			map.index);
+		return map.index;
+	}
+	irq->index = map.index;
+	irq->virq = map.virq;
+	if (irq->kind == IDXD_IMS_IRQ_MSIX)
+		idxd_ims_write_msix_perm(irq);
+
+	ret = idxd_ims_get_handle(irq);
+	if (ret)
+		goto err_free_vector;
+	irq_set_status_flags(irq->virq, IRQ_DISABLE_UNLAZY);
+	return 0;
+
+err_free_vector:
+	if (irq->kind == IDXD_IMS_IRQ_IMS) {
+		idxd_ims_free_vector(idev, map);
+	} else {
+		idxd_ims_clear_msix_perm(irq);
+		pci_msix_free_irq(idev->pdev, map);
+	}
+	return ret;
+}
+
+static void idxd_ims_irq_put_vector(struct idxd_ims_irq *irq)
+{
+	struct idxd_ims_dev *idev = irq->idev;
+	struct msi_map map = { .index = irq->index, .virq = irq->virq };
+
+	lockdep_assert_held(&idev->irq_lock);
+
+	irq_clear_status_flags(irq->virq, IRQ_DISABLE_UNLAZY);
+	idxd_ims_put_handle(irq);
+	if (irq->kind == IDXD_IMS_IRQ_IMS) {
+		idxd_ims_free_vector(idev, map);
+	} else {
+		idxd_ims_clear_msix_perm(irq);
+		pci_msix_free_irq(idev->pdev, map);
+	}
+}
+
+static int __idxd_ims_irq_request(struct idxd_ims_irq *irq)
+{
+	int ret;
+
+	lockdep_assert_held(&irq->idev->irq_lock);
+
+	if (irq->requested)
+		return -EBUSY;
+	ret = request_threaded_irq(irq->virq, idxd_ims_irq_primary,
+				   irq->thread_fn, 0, irq->name, irq);
+	if (ret)
+		return ret;
+	irq->requested = true;
+	return 0;
+}
+
+static int __idxd_ims_irq_release(struct idxd_ims_irq *irq)
+{
+	lockdep_assert_held(&irq->idev->irq_lock);
+
+	if (!irq->requested)
+		return -EINVAL;
+	free_irq(irq->virq, irq);
+	irq->requested = false;
+	return 0;
+}
+
 /**
  * idxd_ims_irq_alloc_pasid() - allocate a completion vector bound to a PASID
  * @idev: the device
@@ -323,10 +409,13 @@ static irqreturn_t idxd_ims_irq_primary(int virq, void *dev_id)
  * @data: stored in the vector's @data member for the caller
  * @pasid_en: bind the vector to @pasid
  * @pasid: PASID written into the IMS entry (or MSI-X permission entry)
+ * @request: also request the Linux interrupt; without it the vector only
+ *	holds its IMS entry (masked) until idxd_ims_irq_request()
  *
  * Allocates an IMS entry (any free index) or, in fallback mode, a dynamic
- * MSI-X vector, obtains its descriptor interrupt handle and requests the
- * Linux interrupt. Process context only.
+ * MSI-X vector, and obtains its descriptor interrupt handle. Allocating
+ * without requesting lets a caller hold more entries than the CPUs have
+ * interrupt vectors. Process context only.
  *
  * Return: the vector or an ERR_PTR().
  */
@@ -334,11 +423,9 @@ struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
 					      const char *name,
 					      irq_handler_t thread_fn,
 					      void *data, bool pasid_en,
-					      u32 pasid)
+					      u32 pasid, bool request)
 {
-	struct device *dev = &idev->pdev->dev;
 	struct idxd_ims_irq *irq;
-	struct msi_map map;
 	int ret;
 
 	irq = kzalloc(sizeof(*irq), GFP_KERNEL);
@@ -353,47 +440,20 @@ struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
 	strscpy(irq->name, name, sizeof(irq->name));
 
 	mutex_lock(&idev->irq_lock);
-	if (idev->ims_active) {
-		irq->kind = IDXD_IMS_IRQ_IMS;
-		map = idxd_ims_alloc_vector(idev, pasid_en, irq->pasid);
-	} else {
-		irq->kind = IDXD_IMS_IRQ_MSIX;
-		map = pci_msix_alloc_irq_at(idev->pdev, MSI_ANY_INDEX, NULL);
-	}
-	if (map.index < 0) {
-		ret = map.index;
-		dev_dbg(dev, "no free completion vector: %d\n", ret);
+	ret = idxd_ims_irq_get_vector(irq);
+	if (ret)
 		goto err_unlock;
+	if (request) {
+		ret = __idxd_ims_irq_request(irq);
+		if (ret)
+			goto err_put_vector;
 	}
-	irq->index = map.index;
-	irq->virq = map.virq;
-	if (irq->kind == IDXD_IMS_IRQ_MSIX)
-		idxd_ims_write_msix_perm(irq);
-
-	ret = idxd_ims_get_handle(irq);
-	if (ret)
-		goto err_free_vector;
-
-	irq_set_status_flags(irq->virq, IRQ_DISABLE_UNLAZY);
-	ret = request_threaded_irq(irq->virq, idxd_ims_irq_primary, thread_fn,
-				   0, irq->name, irq);
-	if (ret)
-		goto err_put_handle;
-
 	list_add_tail(&irq->node, &idev->irq_list);
 	mutex_unlock(&idev->irq_lock);
 	return irq;
 
-err_put_handle:
-	irq_clear_status_flags(irq->virq, IRQ_DISABLE_UNLAZY);
-	idxd_ims_put_handle(irq);
-err_free_vector:
-	if (irq->kind == IDXD_IMS_IRQ_IMS) {
-		idxd_ims_free_vector(idev, map);
-	} else {
-		idxd_ims_clear_msix_perm(irq);
-		pci_msix_free_irq(idev->pdev, map);
-	}
+err_put_vector:
+	idxd_ims_irq_put_vector(irq);
 err_unlock:
 	mutex_unlock(&idev->irq_lock);
 	kfree(irq);
@@ -407,8 +467,9 @@ err_unlock:
  * @thread_fn: threaded handler (dev_id is the returned vector), or NULL
  * @data: stored in the vector's @data member
  *
- * Like idxd_ims_irq_alloc_pasid() with the device's kernel PASID policy:
- * the vector is bound to the system PASID when one is in use.
+ * Like idxd_ims_irq_alloc_pasid() with the device's kernel PASID policy
+ * (bound to the system PASID when one is in use), with the Linux
+ * interrupt requested.
  *
  * Return: the vector or an ERR_PTR().
  */
@@ -417,26 +478,49 @@ struct idxd_ims_irq *idxd_ims_irq_alloc(struct idxd_ims_dev *idev,
 					irq_handler_t thread_fn, void *data)
 {
 	return idxd_ims_irq_alloc_pasid(idev, name, thread_fn, data,
-					idev->pasid_enabled, idev->pasid);
+					idev->pasid_enabled, idev->pasid, true);
+}
+
+/**
+ * idxd_ims_irq_request() - request the Linux interrupt of a vector
+ * @irq: vector allocated without requesting
+ *
+ * Return: 0, -EBUSY if already requested, or the request_irq() error.
+ */
+int idxd_ims_irq_request(struct idxd_ims_irq *irq)
+{
+	int ret;
+
+	mutex_lock(&irq->idev->irq_lock);
+	ret = __idxd_ims_irq_request(irq);
+	mutex_unlock(&irq->idev->irq_lock);
+	return ret;
+}
+
+/**
+ * idxd_ims_irq_release() - free the Linux interrupt but keep the vector
+ * @irq: vector whose interrupt is requested
+ *
+ * Return: 0, or -EINVAL if the interrupt was not requested.
+ */
+int idxd_ims_irq_release(struct idxd_ims_irq *irq)
+{
+	int ret;
+
+	mutex_lock(&irq->idev->irq_lock);
+	ret = __idxd_ims_irq_release(irq);
+	mutex_unlock(&irq->idev->irq_lock);
+	return ret;
 }
 
 static void __idxd_ims_irq_free(struct idxd_ims_irq *irq)
 {
-	struct idxd_ims_dev *idev = irq->idev;
-	struct msi_map map = { .index = irq->index, .virq = irq->virq };
-
-	lockdep_assert_held(&idev->irq_lock);
+	lockdep_assert_held(&irq->idev->irq_lock);
 
 	list_del(&irq->node);
-	free_irq(irq->virq, irq);
-	irq_clear_status_flags(irq->virq, IRQ_DISABLE_UNLAZY);
-	idxd_ims_put_handle(irq);
-	if (irq->kind == IDXD_IMS_IRQ_IMS) {
-		idxd_ims_free_vector(idev, map);
-	} else {
-		idxd_ims_clear_msix_perm(irq);
-		pci_msix_free_irq(idev->pdev, map);
-	}
+	if (irq->requested)
+		__idxd_ims_irq_release(irq);
+	idxd_ims_irq_put_vector(irq);
 	kfree(irq);
 }
 
@@ -444,9 +528,9 @@ static void __idxd_ims_irq_free(struct idxd_ims_irq *irq)
  * idxd_ims_irq_free() - free a completion vector
  * @irq: vector from idxd_ims_irq_alloc() or idxd_ims_irq_alloc_pasid()
  *
- * Frees the Linux interrupt (waiting for running handlers), releases the
- * interrupt handle and returns the IMS entry or MSI-X vector. The caller
- * must have stopped submitting descriptors that use it.
+ * Frees the Linux interrupt if requested (waiting for running handlers),
+ * releases the interrupt handle and returns the IMS entry or MSI-X vector.
+ * The caller must have stopped submitting descriptors that use it.
  */
 void idxd_ims_irq_free(struct idxd_ims_irq *irq)
 {
@@ -467,10 +551,12 @@ void idxd_ims_irq_free(struct idxd_ims_irq *irq)
  * held by the device and delivered on unmask. Calls nest like
  * disable_irq()/enable_irq().
  *
- * Return: 0.
+ * Return: 0, or -EINVAL if the interrupt is not requested.
  */
 int idxd_ims_irq_set_masked(struct idxd_ims_irq *irq, bool masked)
 {
+	if (!READ_ONCE(irq->requested))
+		return -EINVAL;
 	if (masked)
 		disable_irq(irq->virq);
 	else
@@ -522,7 +608,8 @@ void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
 
 	mutex_lock(&idev->irq_lock);
 	list_for_each_entry(irq, &idev->irq_list, node) {
-		disable_irq(irq->virq);
+		if (irq->requested)
+			disable_irq(irq->virq);
 		if (irq->kind == IDXD_IMS_IRQ_IMS) {
 			entry = idxd_ims_entry(idev, irq->index);
 			get_cached_msi_msg(irq->virq, &msg);
@@ -540,7 +627,8 @@ void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
 			dev_err(&idev->pdev->dev,
 				"cannot get an interrupt handle for vector %u\n",
 				irq->index);
-		enable_irq(irq->virq);
+		if (irq->requested)
+			enable_irq(irq->virq);
 	}
 	mutex_unlock(&idev->irq_lock);
 }
