@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmaengine provider of idxd_ims: one dma_device with one channel per
+ * enabled kernel work queue. Offers memcpy (MEMMOVE), memset (MEMFILL) and
+ * interrupt (NOOP) descriptors. Every descriptor asks for a completion
+ * record and a completion interrupt on the work queue's own vector; the
+ * outcome reaches the client through the dmaengine result.
+ */
+#include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
+#include <linux/dmaengine.h>
+#include <linux/io.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "idxd_ims.h"
+#include "wq.h"
+
+static struct idxd_ims_wq_dma *to_wq_dma(struct dma_chan *chan)
+{
+	return container_of(chan, struct idxd_ims_wq_dma, chan);
+}
+
+static struct idxd_ims_desc *to_desc(struct dma_async_tx_descriptor *txd)
+{
+	return container_of(txd, struct idxd_ims_desc, txd);
+}
+
+/**
+ * idxd_ims_wq_dma_submit() - hand a prepared descriptor to the device
+ * @wq_dma: submission state of the work queue
+ * @desc: descriptor from idxd_ims_wq_dma_get_desc()
+ *
+ * The descriptor is tracked as active before the portal write so that the
+ * completion interrupt always finds it.
+ *
+ * Context: any; takes &idxd_ims_wq_dma.lock.
+ * Return: the cookie, or -EIO if the work queue stopped accepting
+ * descriptors (the descriptor is then returned to the pool).
+ */
+dma_cookie_t idxd_ims_wq_dma_submit(struct idxd_ims_wq_dma *wq_dma,
+				    struct idxd_ims_desc *desc)
+{
+	struct dma_chan *chan = &wq_dma->chan;
+	unsigned long flags;
+	dma_cookie_t cookie;
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	if (!wq_dma->accepting) {
+		list_add(&desc->node, &wq_dma->free_descs);
+		spin_unlock_irqrestore(&wq_dma->lock, flags);
+		return -EIO;
+	}
+	cookie = chan->cookie + 1;
+	if (cookie < DMA_MIN_COOKIE)
+		cookie = DMA_MIN_COOKIE;
+	chan->cookie = cookie;
+	desc->txd.cookie = cookie;
+
+	desc->hw.int_handle = wq_dma->int_handle;
+	WRITE_ONCE(desc->comp->status, IDXD_COMP_NONE);
+	list_add_tail(&desc->node, &wq_dma->active_descs);
+	/* Descriptor and cleared completion record before the portal write. */
+	wmb();
+	iosubmit_cmds512(wq_dma->portal, &desc->hw, 1);
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	return cookie;
+}
+
+static dma_cookie_t idxd_ims_tx_submit(struct dma_async_tx_descriptor *txd)
+{
+	return idxd_ims_wq_dma_submit(to_wq_dma(txd->chan), to_desc(txd));
+}
+
+static struct dma_async_tx_descriptor *
+prep_desc(struct idxd_ims_wq_dma *wq_dma, u8 opcode, u64 src, u64 dst,
+	  size_t len, unsigned long flags)
+{
+	struct idxd_ims_desc *desc;
+
+	if (len > wq_dma->max_xfer_bytes) {
+		dev_dbg(wq_dma->dma.dev, "wq%d: %zu bytes exceed the %llu byte limit\n",
+			wq_dma->wq_id, len, wq_dma->max_xfer_bytes);
+		return NULL;
+	}
+	desc = idxd_ims_wq_dma_get_desc(wq_dma);
+	if (!desc)
+		return NULL;
+
+	desc->hw.flags_opcode = FIELD_PREP(IDXD_DESC_OPCODE, opcode) |
+				FIELD_PREP(IDXD_DESC_FLAGS,
+					   IDXD_DESC_FLAG_CRAV |
+					   IDXD_DESC_FLAG_RCR |
+					   IDXD_DESC_FLAG_RCI);
+	desc->hw.src_addr = src;
+	desc->hw.dst_addr = dst;
+	desc->hw.xfer_size = len;
+	desc->len = len;
+
+	dma_async_tx_descriptor_init(&desc->txd, &wq_dma->chan);
+	desc->txd.flags = flags;
+	desc->txd.tx_submit = idxd_ims_tx_submit;
+	desc->txd.callback = NULL;
+	desc->txd.callback_result = NULL;
+	desc->txd.callback_param = NULL;
+	desc->txd.unmap = NULL;
+	return &desc->txd;
+}
+
+static struct dma_async_tx_descriptor *
+idxd_ims_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
+		     size_t len, unsigned long flags)
+{
+	return prep_desc(to_wq_dma(chan), IDXD_OP_MEMMOVE, src, dst, len, flags);
+}
+
+static struct dma_async_tx_descriptor *
+idxd_ims_prep_memset(struct dma_chan *chan, dma_addr_t dst, int value,
+		     size_t len, unsigned long flags)
+{
+	/* MEMFILL repeats an 8-byte pattern: the byte value in every lane. */
+	u64 pattern = 0x0101010101010101ULL * (u8)value;
+
+	return prep_desc(to_wq_dma(chan), IDXD_OP_MEMFILL, pattern, dst, len,
+			 flags);
+}
+
+static struct dma_async_tx_descriptor *
+idxd_ims_prep_interrupt(struct dma_chan *chan, unsigned long flags)
+{
+	return prep_desc(to_wq_dma(chan), IDXD_OP_NOOP, 0, 0, 0, flags);
+}
+
+/*
+ * Descriptors of a work queue complete out of order, so a cookie says
+ * nothing about earlier ones; completion is reported by callbacks only.
+ */
+static enum dma_status idxd_ims_tx_status(struct dma_chan *chan,
+					  dma_cookie_t cookie,
+					  struct dma_tx_state *txstate)
+{
+	return DMA_OUT_OF_ORDER;
+}
+
+/* Descriptors go to the device at submit time; nothing is held back. */
+static void idxd_ims_issue_pending(struct dma_chan *chan)
+{
+}
+
+static void idxd_ims_dma_release(struct dma_device *dma)
+{
+	struct idxd_ims_wq_dma *wq_dma =
+		container_of(dma, struct idxd_ims_wq_dma, dma);
+
+	idxd_ims_wq_dma_free(wq_dma);
+}
+
+/**
+ * idxd_ims_wq_dma_alloc() - allocate the submission state of a work queue
+ * @wq: work queue about to be enabled
+ *
+ * Allocates one descriptor and one completion record per work queue slot,
+ * so the device can never be handed more descriptors than the dedicated
+ * work queue holds.
+ *
+ * Context: process context; &idxd_ims_conf.lock held.
+ * Return: the new state (not yet accepting descriptors) or NULL.
+ */
+struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
+{
+	struct pci_dev *pdev = wq->conf->idev->pdev;
+	struct idxd_ims_wq_dma *wq_dma;
+	unsigned int i;
+
+	lockdep_assert_held(&wq->conf->lock);
+
+	wq_dma = kzalloc(sizeof(*wq_dma), GFP_KERNEL);
+	if (!wq_dma)
+		return NULL;
+	wq_dma->descs = kcalloc(wq->size, sizeof(*wq_dma->descs), GFP_KERNEL);
+	if (!wq_dma->descs)
+		goto err_free_wq_dma;
+	wq_dma->comps = dma_alloc_coherent(&pdev->dev,
+					   wq->size * sizeof(*wq_dma->comps),
+					   &wq_dma->comps_dma, GFP_KERNEL);
+	if (!wq_dma->comps)
+		goto err_free_descs;
+
+	wq_dma->pdev = pci_dev_get(pdev);
+	wq_dma->wq_id = wq->id;
+	wq_dma->max_xfer_bytes = wq->max_xfer_bytes;
+	wq_dma->opcap = wq->conf->idev->caps.opcap[0];
+	wq_dma->num_descs = wq->size;
+	if (wq->conf->idev->pasid_enabled)
+		wq_dma->pasid_priv = FIELD_PREP(IDXD_DESC_PASID,
+						wq->conf->idev->pasid);
+	spin_lock_init(&wq_dma->lock);
+	INIT_LIST_HEAD(&wq_dma->free_descs);
+	INIT_LIST_HEAD(&wq_dma->active_descs);
+	for (i = 0; i < wq->size; i++) {
+		struct idxd_ims_desc *desc = &wq_dma->descs[i];
+
+		desc->comp = &wq_dma->comps[i];
+		desc->comp_dma = wq_dma->comps_dma + i * sizeof(*wq_dma->comps);
+		list_add_tail(&desc->node, &wq_dma->free_descs);
+	}
+	return wq_dma;
+
+err_free_descs:
+	kfree(wq_dma->descs);
+err_free_wq_dma:
+	kfree(wq_dma);
+	return NULL;
+}
+
+/**
+ * idxd_ims_wq_dma_free() - free submission state that is not registered
+ *	with dmaengine, or whose dma_device was released
+ * @wq_dma: state from idxd_ims_wq_dma_alloc()
+ */
+void idxd_ims_wq_dma_free(struct idxd_ims_wq_dma *wq_dma)
+{
+	dma_free_coherent(&wq_dma->pdev->dev,
+			  wq_dma->num_descs * sizeof(*wq_dma->comps),
+			  wq_dma->comps, wq_dma->comps_dma);
+	pci_dev_put(wq_dma->pdev);
+	kfree(wq_dma->descs);
+	kfree(wq_dma);
+}
+
+/**
+ * idxd_ims_wq_dma_register() - register the dmaengine channel of a work queue
+ * @wq_dma: submission state from idxd_ims_wq_dma_alloc()
+ *
+ * Once this succeeds @wq_dma belongs to dmaengine: it is freed by the
+ * device_release callback after idxd_ims_wq_dma_unregister() and after
+ * the last client has let go of the channel.
+ *
+ * Return: 0 or a negative errno from dma_async_device_register().
+ */
+int idxd_ims_wq_dma_register(struct idxd_ims_wq_dma *wq_dma)
+{
+	struct dma_device *dma = &wq_dma->dma;
+	u64 opcap = wq_dma->opcap;
+	int rc;
+
+	dma->dev = &wq_dma->pdev->dev;
+	dma_cap_set(DMA_PRIVATE, dma->cap_mask);
+	dma_cap_set(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
+	dma_cap_set(DMA_INTERRUPT, dma->cap_mask);
+	dma->device_prep_dma_interrupt = idxd_ims_prep_interrupt;
+	if (opcap & BIT_ULL(IDXD_OP_MEMMOVE)) {
+		dma_cap_set(DMA_MEMCPY, dma->cap_mask);
+		dma->device_prep_dma_memcpy = idxd_ims_prep_memcpy;
+	}
+	if (opcap & BIT_ULL(IDXD_OP_MEMFILL)) {
+		dma_cap_set(DMA_MEMSET, dma->cap_mask);
+		dma->device_prep_dma_memset = idxd_ims_prep_memset;
+	}
+	dma->device_tx_status = idxd_ims_tx_status;
+	dma->device_issue_pending = idxd_ims_issue_pending;
+	dma->device_release = idxd_ims_dma_release;
+	INIT_LIST_HEAD(&dma->channels);
+
+	wq_dma->chan.device = dma;
+	list_add_tail(&wq_dma->chan.device_node, &dma->channels);
+
+	rc = dma_async_device_register(dma);
+	if (rc)
+		dev_err(dma->dev, "wq%d: dmaengine registration failed: %d\n",
+			wq_dma->wq_id, rc);
+	return rc;
+}
+
+/**
+ * idxd_ims_wq_dma_unregister() - remove the dmaengine channel of a work queue
+ * @wq_dma: registered submission state; it must no longer accept
+ *	descriptors
+ *
+ * Drops the registration reference: @wq_dma is freed now, or when the last
+ * client releases the channel.
+ */
+void idxd_ims_wq_dma_unregister(struct idxd_ims_wq_dma *wq_dma)
+{
+	dma_async_device_unregister(&wq_dma->dma);
+}

@@ -1,0 +1,729 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Work queue side of idxd_ims: programs WQCFG and GRPCFG from the software
+ * configuration, enables and disables the device and its work queues with
+ * device commands, and completes descriptors from each work queue's own
+ * completion interrupt (an IMS entry, or a dynamic MSI-X vector when the
+ * platform has no IMS).
+ */
+#include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/log2.h>
+#include <linux/pci.h>
+
+#include "idxd_ims.h"
+#include "wq.h"
+
+static struct idxd_ims_dev *conf_idev(struct idxd_ims_conf *conf)
+{
+	return conf->idev;
+}
+
+static void __iomem *wqcfg_base(struct idxd_ims_conf *conf, int wq_id)
+{
+	struct idxd_ims_dev *idev = conf_idev(conf);
+
+	return idev->reg_base + idev->caps.wqcfg_offset +
+	       wq_id * idev->caps.wqcfg_size;
+}
+
+static void __iomem *grpcfg_base(struct idxd_ims_conf *conf, int group_id)
+{
+	struct idxd_ims_dev *idev = conf_idev(conf);
+
+	return idev->reg_base + idev->caps.grpcfg_offset +
+	       group_id * IDXD_GRPCFG_STRIDE;
+}
+
+/*
+ * Run a device command; a failure is remembered in conf->cmd_status (the
+ * cmd_status sysfs attribute) and reported as -ENXIO.
+ */
+static int conf_cmd(struct idxd_ims_conf *conf, enum idxd_cmd_code code,
+		    u32 operand, const char *what)
+{
+	u32 status = 0;
+	int rc;
+
+	lockdep_assert_held(&conf->lock);
+
+	rc = idxd_ims_cmd(conf_idev(conf), code, operand, &status);
+	if (rc) {
+		dev_err(&conf->dev, "%s: command %d failed: %d\n", what, code,
+			rc);
+		return rc;
+	}
+	if (FIELD_GET(IDXD_CMDSTS_ERR, status) != IDXD_CMDSTS_SUCCESS) {
+		conf->cmd_status = status;
+		dev_err(&conf->dev, "%s: device reported status %#x\n", what,
+			status);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+static u32 wq_pasid_dword(struct idxd_ims_wq *wq)
+{
+	struct idxd_ims_dev *idev = conf_idev(wq->conf);
+	u32 dw = 0;
+
+	if (wq->dedicated)
+		dw |= IDXD_WQCFG_MODE_DEDICATED;
+	if (wq->block_on_fault && !wq->prs_disable)
+		dw |= IDXD_WQCFG_BOF;
+	if (wq->ats_disable)
+		dw |= IDXD_WQCFG_ATS_DISABLE;
+	if (wq->prs_disable)
+		dw |= IDXD_WQCFG_PRS_DISABLE;
+	dw |= FIELD_PREP(IDXD_WQCFG_PRIORITY, wq->priority);
+	if (idev->pasid_enabled)
+		dw |= IDXD_WQCFG_PASID_EN |
+		      FIELD_PREP(IDXD_WQCFG_PASID, idev->pasid);
+	return dw;
+}
+
+/* A work queue takes part in the configuration when it has a group and slots */
+static bool wq_configured(struct idxd_ims_wq *wq)
+{
+	return wq->group && wq->size;
+}
+
+static void wq_write_config(struct idxd_ims_wq *wq)
+{
+	struct idxd_ims_conf *conf = wq->conf;
+	void __iomem *base = wqcfg_base(conf, wq->id);
+	u32 limits = 0;
+
+	lockdep_assert_held(&conf->lock);
+
+	if (!wq_configured(wq)) {
+		iowrite32(0, base + IDXD_WQCFG_DW_SIZE * 4);
+		return;
+	}
+
+	limits = FIELD_PREP(IDXD_WQCFG_MAX_XFER_SHIFT,
+			    ilog2(wq->max_xfer_bytes));
+	if (wq->max_batch_size)
+		limits |= FIELD_PREP(IDXD_WQCFG_MAX_BATCH_SHIFT,
+				     ilog2(wq->max_batch_size));
+
+	iowrite32(FIELD_PREP(IDXD_WQCFG_SIZE, wq->size),
+		  base + IDXD_WQCFG_DW_SIZE * 4);
+	iowrite32(FIELD_PREP(IDXD_WQCFG_THRESHOLD, wq->threshold),
+		  base + IDXD_WQCFG_DW_THRESHOLD * 4);
+	iowrite32(wq_pasid_dword(wq), base + IDXD_WQCFG_DW_MODE * 4);
+	iowrite32(limits, base + IDXD_WQCFG_DW_LIMITS * 4);
+	iowrite32(0, base + 4 * 4);
+	iowrite32(0, base + 5 * 4);
+}
+
+static void group_write_config(struct idxd_ims_group *group)
+{
+	struct idxd_ims_conf *conf = group->conf;
+	void __iomem *base = grpcfg_base(conf, group->id);
+	u64 wqs[IDXD_GRPCFG_WQ_QWORDS] = {};
+	u64 engines = 0;
+	u64 flags;
+	unsigned int i;
+
+	lockdep_assert_held(&conf->lock);
+
+	for (i = 0; i < conf->num_wqs; i++) {
+		struct idxd_ims_wq *wq = conf->wqs[i];
+
+		if (wq->group == group && wq_configured(wq))
+			wqs[wq->id / 64] |= BIT_ULL(wq->id % 64);
+	}
+	for (i = 0; i < conf->num_engines; i++)
+		if (conf->engines[i]->group == group)
+			engines |= BIT_ULL(conf->engines[i]->id);
+
+	flags = FIELD_PREP(IDXD_GRPFLAGS_TC_A, group->tc_a) |
+		FIELD_PREP(IDXD_GRPFLAGS_TC_B, group->tc_b) |
+		FIELD_PREP(IDXD_GRPFLAGS_RDBUFS_RESERVED,
+			   group->rdbufs_reserved) |
+		FIELD_PREP(IDXD_GRPFLAGS_RDBUFS_ALLOWED, group->rdbufs_allowed);
+	if (group->use_rdbuf_limit)
+		flags |= IDXD_GRPFLAGS_USE_RDBUF_LIMIT;
+
+	for (i = 0; i < IDXD_GRPCFG_WQ_QWORDS; i++)
+		writeq(wqs[i], base + IDXD_GRPCFG_WQS + i * 8);
+	writeq(engines, base + IDXD_GRPCFG_ENGINES);
+	writeq(flags, base + IDXD_GRPCFG_FLAGS);
+}
+
+/*
+ * Check that the configuration can be enabled: at least one configured
+ * work queue, and every group holding a configured work queue has an
+ * engine.
+ */
+static int conf_check(struct idxd_ims_conf *conf)
+{
+	unsigned int i, j, configured = 0;
+
+	lockdep_assert_held(&conf->lock);
+
+	for (i = 0; i < conf->num_wqs; i++) {
+		struct idxd_ims_wq *wq = conf->wqs[i];
+		bool has_engine = false;
+
+		if (!wq_configured(wq))
+			continue;
+		configured++;
+		for (j = 0; j < conf->num_engines; j++)
+			if (conf->engines[j]->group == wq->group)
+				has_engine = true;
+		if (!has_engine) {
+			dev_dbg(&conf->dev, "group%d.%d of wq%d.%d has no engine\n",
+				conf->id, wq->group->id, conf->id, wq->id);
+			return -EINVAL;
+		}
+	}
+	if (!configured) {
+		dev_dbg(&conf->dev, "no work queue has a group and a size\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void conf_write_config(struct idxd_ims_conf *conf)
+{
+	struct idxd_ims_dev *idev = conf_idev(conf);
+	unsigned int i;
+	u32 gencfg;
+
+	lockdep_assert_held(&conf->lock);
+
+	for (i = 0; i < conf->num_wqs; i++)
+		if (!conf->wqs[i]->enabled)
+			wq_write_config(conf->wqs[i]);
+	for (i = 0; i < conf->num_groups; i++)
+		group_write_config(conf->groups[i]);
+
+	if (conf->rdbuf_limit) {
+		gencfg = ioread32(idev->reg_base + IDXD_GENCFG_OFFSET);
+		gencfg &= ~IDXD_GENCFG_RDBUF_LIMIT;
+		gencfg |= FIELD_PREP(IDXD_GENCFG_RDBUF_LIMIT, conf->rdbuf_limit);
+		iowrite32(gencfg, idev->reg_base + IDXD_GENCFG_OFFSET);
+	}
+}
+
+/**
+ * idxd_ims_device_enable() - program the configuration and enable the device
+ * @conf: configuration of the device
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ * Return: 0, -EBUSY if already enabled, -EINVAL for an incomplete
+ * configuration, -ENXIO if the device is unusable or refused the command.
+ */
+int idxd_ims_device_enable(struct idxd_ims_conf *conf)
+{
+	struct idxd_ims_dev *idev = conf_idev(conf);
+	int rc;
+
+	mutex_lock(&conf->lock);
+	if (conf->enabled) {
+		dev_dbg(&conf->dev, "already enabled\n");
+		rc = -EBUSY;
+		goto out_unlock;
+	}
+	if (!idxd_ims_dev_usable(idev)) {
+		dev_err(&conf->dev, "device is halted or failed, cannot enable\n");
+		rc = -ENXIO;
+		goto out_unlock;
+	}
+	if (idev->caps.config_en) {
+		rc = conf_check(conf);
+		if (rc)
+			goto out_unlock;
+		conf_write_config(conf);
+	}
+	rc = conf_cmd(conf, IDXD_CMD_ENABLE_DEVICE, 0, "enable device");
+	if (rc)
+		goto out_unlock;
+	conf->enabled = true;
+	dev_info(&conf->dev, "enabled\n");
+out_unlock:
+	mutex_unlock(&conf->lock);
+	return rc;
+}
+
+/**
+ * idxd_ims_device_disable() - disable the device
+ * @conf: configuration of the device
+ *
+ * The caller has disabled every work queue first.
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ */
+void idxd_ims_device_disable(struct idxd_ims_conf *conf)
+{
+	mutex_lock(&conf->lock);
+	if (conf->enabled) {
+		if (conf_cmd(conf, IDXD_CMD_DISABLE_DEVICE, 0, "disable device"))
+			dev_warn(&conf->dev, "disable failed, device state is unknown\n");
+		conf->enabled = false;
+		dev_info(&conf->dev, "disabled\n");
+	}
+	mutex_unlock(&conf->lock);
+}
+
+/**
+ * idxd_ims_wq_occupancy() - read the number of occupied entries of a WQ
+ * @wq: work queue
+ *
+ * Return: WQCFG occupancy field.
+ */
+u32 idxd_ims_wq_occupancy(struct idxd_ims_wq *wq)
+{
+	void __iomem *base = wqcfg_base(wq->conf, wq->id);
+
+	return FIELD_GET(IDXD_WQCFG_OCCUPANCY,
+			 ioread32(base + IDXD_WQCFG_DW_STATUS * 4));
+}
+
+static void __iomem *wq_portal(struct idxd_ims_dev *idev, int wq_id,
+			       enum idxd_ims_irq_kind kind)
+{
+	unsigned int page = wq_id * IDXD_PORTAL_PAGES_PER_WQ +
+			    IDXD_PORTAL_LIMITED;
+
+	if (kind == IDXD_IMS_IRQ_IMS)
+		page += IDXD_PORTAL_IRQ_IMS;
+	else
+		page += IDXD_PORTAL_IRQ_MSIX;
+	return idev->portal_base + page * PAGE_SIZE;
+}
+
+/**
+ * idxd_ims_wq_dma_get_desc() - take a free descriptor of a work queue
+ * @wq_dma: submission state of the work queue
+ *
+ * Context: any; takes &idxd_ims_wq_dma.lock.
+ * Return: a descriptor with a cleared hardware descriptor, or NULL when
+ * all are in use or the work queue is disabled.
+ */
+struct idxd_ims_desc *idxd_ims_wq_dma_get_desc(struct idxd_ims_wq_dma *wq_dma)
+{
+	struct idxd_ims_desc *desc = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	if (wq_dma->accepting && !list_empty(&wq_dma->free_descs)) {
+		desc = list_first_entry(&wq_dma->free_descs,
+					struct idxd_ims_desc, node);
+		list_del_init(&desc->node);
+	}
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+
+	if (desc) {
+		memset(&desc->hw, 0, sizeof(desc->hw));
+		desc->hw.pasid_priv = wq_dma->pasid_priv;
+		desc->hw.completion_addr = desc->comp_dma;
+	}
+	return desc;
+}
+
+/**
+ * idxd_ims_wq_dma_put_desc() - give back a descriptor that was not submitted
+ *	or has completed
+ * @wq_dma: submission state of the work queue
+ * @desc: descriptor from idxd_ims_wq_dma_get_desc()
+ *
+ * Context: any; takes &idxd_ims_wq_dma.lock.
+ */
+void idxd_ims_wq_dma_put_desc(struct idxd_ims_wq_dma *wq_dma,
+			      struct idxd_ims_desc *desc)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	list_add(&desc->node, &wq_dma->free_descs);
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+}
+
+static enum dmaengine_tx_result comp_result(u8 status)
+{
+	switch (status & IDXD_COMP_STATUS_MASK) {
+	case IDXD_COMP_SUCCESS:
+		return DMA_TRANS_NOERROR;
+	case IDXD_COMP_NONE:
+		return DMA_TRANS_ABORTED;
+	default:
+		if (status & IDXD_COMP_STATUS_FAULT_WRITE)
+			return DMA_TRANS_WRITE_FAILED;
+		return DMA_TRANS_READ_FAILED;
+	}
+}
+
+static void desc_finish(struct idxd_ims_wq_dma *wq_dma,
+			struct idxd_ims_desc *desc)
+{
+	struct dma_async_tx_descriptor *txd = &desc->txd;
+	dma_async_tx_callback_result cb_result = txd->callback_result;
+	dma_async_tx_callback cb = txd->callback;
+	void *cb_param = txd->callback_param;
+	struct dmaengine_result result;
+	u8 status = READ_ONCE(desc->comp->status);
+
+	/* The status byte is written last; read the rest only after it. */
+	dma_rmb();
+	result.result = comp_result(status);
+	result.residue = 0;
+	if (result.result != DMA_TRANS_NOERROR) {
+		u32 done = READ_ONCE(desc->comp->bytes_completed);
+
+		result.residue = done < desc->len ? desc->len - done : 0;
+		if (status)
+			dev_dbg(wq_dma->dma.dev,
+				"wq%d: descriptor failed, status %#x\n",
+				wq_dma->wq_id, status);
+	}
+
+	dma_descriptor_unmap(txd);
+	idxd_ims_wq_dma_put_desc(wq_dma, desc);
+
+	if (cb_result)
+		cb_result(cb_param, &result);
+	else if (cb)
+		cb(cb_param);
+}
+
+/**
+ * idxd_ims_wq_dma_complete() - finish descriptors whose completion record
+ *	has been written
+ * @wq_dma: submission state of the work queue
+ * @abort: also finish the outstanding ones, reporting them as aborted
+ *
+ * Callbacks run without any lock held, after the descriptor was returned
+ * to the pool, so a callback may prepare the next transfer.
+ *
+ * Context: process context (the interrupt thread, or work queue disable).
+ */
+void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort)
+{
+	struct idxd_ims_desc *desc, *next;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	list_for_each_entry_safe(desc, next, &wq_dma->active_descs, node)
+		if (abort || READ_ONCE(desc->comp->status))
+			list_move_tail(&desc->node, &done);
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+
+	list_for_each_entry_safe(desc, next, &done, node) {
+		list_del_init(&desc->node);
+		desc_finish(wq_dma, desc);
+	}
+}
+
+static irqreturn_t wq_irq_thread(int virq, void *dev_id)
+{
+	struct idxd_ims_irq *vector = dev_id;
+	struct idxd_ims_wq *wq = vector->data;
+
+	idxd_ims_wq_dma_complete(wq->wq_dma, false);
+	return IRQ_HANDLED;
+}
+
+static void wq_set_dma(struct idxd_ims_wq *wq, struct idxd_ims_wq_dma *wq_dma)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&wq->conf->lock);
+
+	spin_lock_irqsave(&wq->conf->wq_dma_lock, flags);
+	wq->wq_dma = wq_dma;
+	spin_unlock_irqrestore(&wq->conf->wq_dma_lock, flags);
+}
+
+static int wq_check_enable(struct idxd_ims_wq *wq)
+{
+	struct idxd_ims_conf *conf = wq->conf;
+
+	lockdep_assert_held(&conf->lock);
+
+	if (wq->enabled) {
+		dev_dbg(&wq->dev, "already enabled\n");
+		return -EBUSY;
+	}
+	if (!conf->enabled) {
+		dev_dbg(&wq->dev, "device %s is not enabled\n",
+			dev_name(&conf->dev));
+		return -ENXIO;
+	}
+	if (!wq_configured(wq)) {
+		dev_dbg(&wq->dev, "needs a group and a non-zero size\n");
+		return -EINVAL;
+	}
+	if (wq->type != IDXD_WQT_KERNEL) {
+		dev_dbg(&wq->dev, "only kernel work queues are supported\n");
+		return -EINVAL;
+	}
+	if (!wq->name[0]) {
+		dev_dbg(&wq->dev, "needs a name\n");
+		return -EINVAL;
+	}
+	if (!wq->dedicated) {
+		dev_dbg(&wq->dev, "shared work queues are not supported\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * idxd_ims_wq_enable() - enable a kernel work queue and its dmaengine channel
+ * @wq: work queue
+ *
+ * Programs WQCFG/GRPCFG, issues ENABLE_WQ, allocates the descriptor pool and
+ * the work queue's completion vector and registers the dmaengine channel.
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ * Return: 0 or a negative errno; on failure nothing stays enabled.
+ */
+int idxd_ims_wq_enable(struct idxd_ims_wq *wq)
+{
+	struct idxd_ims_conf *conf = wq->conf;
+	struct idxd_ims_dev *idev = conf_idev(conf);
+	struct idxd_ims_wq_dma *wq_dma;
+	struct idxd_ims_irq *vector;
+	unsigned long flags;
+	unsigned int i;
+	int rc;
+
+	mutex_lock(&conf->lock);
+	rc = wq_check_enable(wq);
+	if (rc)
+		goto out_unlock;
+
+	wq_write_config(wq);
+	for (i = 0; i < conf->num_groups; i++)
+		group_write_config(conf->groups[i]);
+	rc = conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, "enable wq");
+	if (rc)
+		goto out_unlock;
+
+	wq_dma = idxd_ims_wq_dma_alloc(wq);
+	if (!wq_dma) {
+		rc = -ENOMEM;
+		goto err_disable_wq;
+	}
+	wq_set_dma(wq, wq_dma);
+
+	snprintf(wq->irq_name, sizeof(wq->irq_name), "idxd_ims-wq%d.%d",
+		 conf->id, wq->id);
+	vector = idxd_ims_irq_alloc(idev, wq->irq_name, wq_irq_thread, wq);
+	if (IS_ERR(vector)) {
+		rc = PTR_ERR(vector);
+		dev_err(&wq->dev, "no completion interrupt: %d\n", rc);
+		goto err_free_dma;
+	}
+	wq->vector = vector;
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	wq_dma->portal = wq_portal(idev, wq->id, vector->kind);
+	wq_dma->int_handle = vector->int_handle;
+	wq_dma->accepting = true;
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+
+	rc = idxd_ims_wq_dma_register(wq_dma);
+	if (rc)
+		goto err_stop_accepting;
+
+	wq->enabled = true;
+	dev_info(&wq->dev, "enabled, %s vector %u (irq %u, handle %u)\n",
+		 vector->kind == IDXD_IMS_IRQ_IMS ? "IMS" : "MSI-X",
+		 vector->index, vector->virq, vector->int_handle);
+	mutex_unlock(&conf->lock);
+	return 0;
+
+err_stop_accepting:
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	wq_dma->accepting = false;
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	idxd_ims_irq_free(vector);
+	wq->vector = NULL;
+err_free_dma:
+	wq_set_dma(wq, NULL);
+	idxd_ims_wq_dma_free(wq_dma);
+err_disable_wq:
+	conf_cmd(conf, IDXD_CMD_DISABLE_WQ,
+		 idxd_ims_cmd_wq_mask_operand(wq->id), "disable wq");
+out_unlock:
+	mutex_unlock(&conf->lock);
+	return rc;
+}
+
+/**
+ * idxd_ims_wq_disable() - drain and disable a kernel work queue
+ * @wq: work queue
+ *
+ * Stops submissions, drains and disables the work queue in hardware, frees
+ * its completion vector, reports descriptors that never completed as
+ * aborted and unregisters the dmaengine channel.
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ */
+void idxd_ims_wq_disable(struct idxd_ims_wq *wq)
+{
+	struct idxd_ims_conf *conf = wq->conf;
+	struct idxd_ims_wq_dma *wq_dma;
+	unsigned long flags;
+	u32 mask;
+
+	mutex_lock(&conf->lock);
+	if (!wq->enabled)
+		goto out_unlock;
+	wq_dma = wq->wq_dma;
+	mask = idxd_ims_cmd_wq_mask_operand(wq->id);
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	wq_dma->accepting = false;
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+
+	conf_cmd(conf, IDXD_CMD_DRAIN_WQ, mask, "drain wq");
+	conf_cmd(conf, IDXD_CMD_DISABLE_WQ, mask, "disable wq");
+
+	idxd_ims_irq_free(wq->vector);
+	wq->vector = NULL;
+	wq_set_dma(wq, NULL);
+	idxd_ims_wq_dma_complete(wq_dma, true);
+	idxd_ims_wq_dma_unregister(wq_dma);
+	wq->enabled = false;
+	dev_info(&wq->dev, "disabled\n");
+out_unlock:
+	mutex_unlock(&conf->lock);
+}
+
+/**
+ * idxd_ims_wq_submit_desc() - submit a caller-built descriptor
+ * @idev: device
+ * @desc: complete hardware descriptor, including completion record address
+ *	and interrupt handle
+ * @kind: portal page to use, selecting IMS or MSI-X interrupt routing
+ *
+ * Used by the debugfs test hook to fire a given completion vector. The
+ * descriptor goes to the first enabled kernel work queue; it is not tracked
+ * by the work queue (its completion belongs to the caller) and does not
+ * take one of the work queue's descriptor slots, so the caller must not
+ * flood a busy work queue.
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ * Return: 0, or -ENODEV when no kernel work queue is enabled.
+ */
+int idxd_ims_wq_submit_desc(struct idxd_ims_dev *idev,
+			    const struct idxd_hw_desc *desc,
+			    enum idxd_ims_irq_kind kind)
+{
+	struct idxd_ims_conf *conf = idev->wq_priv;
+	struct idxd_ims_wq_dma *wq_dma = NULL;
+	unsigned long flags;
+	unsigned int i;
+	int rc = -ENODEV;
+
+	if (!conf)
+		return -ENODEV;
+
+	mutex_lock(&conf->lock);
+	for (i = 0; i < conf->num_wqs && !wq_dma; i++)
+		if (conf->wqs[i]->enabled)
+			wq_dma = conf->wqs[i]->wq_dma;
+	if (wq_dma) {
+		spin_lock_irqsave(&wq_dma->lock, flags);
+		if (wq_dma->accepting) {
+			/* Caller's completion record before the portal write. */
+			wmb();
+			iosubmit_cmds512(wq_portal(idev, wq_dma->wq_id, kind),
+					 desc, 1);
+			rc = 0;
+		}
+		spin_unlock_irqrestore(&wq_dma->lock, flags);
+	}
+	mutex_unlock(&conf->lock);
+	return rc;
+}
+
+/**
+ * idxd_ims_wq_halted() - stop all work queues after a device halt
+ * @idev: device
+ *
+ * Refuses new descriptors and reports every outstanding one as aborted.
+ * The work queues stay "enabled" in software so that
+ * idxd_ims_wq_restore() can bring them back after a software reset.
+ *
+ * Context: the misc interrupt thread; does not take &idxd_ims_conf.lock,
+ * which a thread waiting for a device command may hold.
+ */
+void idxd_ims_wq_halted(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_conf *conf = idev->wq_priv;
+	unsigned long flags;
+	unsigned int i;
+
+	if (!conf)
+		return;
+
+	spin_lock_irqsave(&conf->wq_dma_lock, flags);
+	for (i = 0; i < conf->num_wqs; i++) {
+		struct idxd_ims_wq_dma *wq_dma = conf->wqs[i]->wq_dma;
+
+		if (!wq_dma)
+			continue;
+		spin_lock(&wq_dma->lock);
+		wq_dma->accepting = false;
+		spin_unlock(&wq_dma->lock);
+		idxd_ims_wq_dma_complete(wq_dma, true);
+	}
+	spin_unlock_irqrestore(&conf->wq_dma_lock, flags);
+}
+
+/**
+ * idxd_ims_wq_restore() - re-enable the device and its work queues after
+ *	a software reset
+ * @idev: device
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ * Return: 0, or -ENXIO when the device refused to come back; work queues
+ * that could not be re-enabled keep refusing descriptors.
+ */
+int idxd_ims_wq_restore(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_conf *conf = idev->wq_priv;
+	unsigned long flags;
+	unsigned int i;
+	int rc = 0;
+
+	if (!conf)
+		return 0;
+
+	mutex_lock(&conf->lock);
+	if (!conf->enabled)
+		goto out_unlock;
+
+	for (i = 0; i < conf->num_wqs; i++)
+		wq_write_config(conf->wqs[i]);
+	for (i = 0; i < conf->num_groups; i++)
+		group_write_config(conf->groups[i]);
+	rc = conf_cmd(conf, IDXD_CMD_ENABLE_DEVICE, 0, "re-enable device");
+	if (rc)
+		goto out_unlock;
+
+	for (i = 0; i < conf->num_wqs; i++) {
+		struct idxd_ims_wq *wq = conf->wqs[i];
+
+		if (!wq->enabled)
+			continue;
+		rc = conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, "re-enable wq");
+		if (rc)
+			goto out_unlock;
+		spin_lock_irqsave(&wq->wq_dma->lock, flags);
+		wq->wq_dma->accepting = true;
+		spin_unlock_irqrestore(&wq->wq_dma->lock, flags);
+	}
+out_unlock:
+	mutex_unlock(&conf->lock);
+	return rc;
+}

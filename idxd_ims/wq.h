@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Work queues, groups and engines of an idxd_ims device: their software
+ * configuration, the `dsa` bus objects that expose it, the dmaengine
+ * channel of a kernel work queue and the descriptor submission path.
+ */
+#ifndef _IDXD_IMS_WQ_H_
+#define _IDXD_IMS_WQ_H_
+
+#include <linux/bits.h>
+#include <linux/device.h>
+#include <linux/dmaengine.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "registers.h"
+
+struct idxd_ims_dev;
+struct idxd_ims_irq;
+struct pci_dev;
+
+/* WQCFG dwords and fields not described by registers.h */
+#define IDXD_WQCFG_DW_SIZE		0
+#define IDXD_WQCFG_SIZE			GENMASK(15, 0)
+#define IDXD_WQCFG_DW_THRESHOLD		1
+#define IDXD_WQCFG_THRESHOLD		GENMASK(15, 0)
+#define IDXD_WQCFG_BOF			BIT(1)
+#define IDXD_WQCFG_ATS_DISABLE		BIT(2)
+#define IDXD_WQCFG_PRS_DISABLE		BIT(3)
+#define IDXD_WQCFG_PRIORITY		GENMASK(7, 4)
+#define IDXD_WQCFG_DW_LIMITS		3
+#define IDXD_WQCFG_MAX_XFER_SHIFT	GENMASK(4, 0)
+#define IDXD_WQCFG_MAX_BATCH_SHIFT	GENMASK(8, 5)
+#define IDXD_WQCFG_DW_STATUS		6
+#define IDXD_WQCFG_OCCUPANCY		GENMASK(15, 0)
+#define IDXD_WQCFG_DWORDS_WRITTEN	6
+
+/* GRPCFG: 64 bytes per group */
+#define IDXD_GRPCFG_STRIDE		64
+#define IDXD_GRPCFG_WQS			0x00
+#define IDXD_GRPCFG_WQ_QWORDS		4
+#define IDXD_GRPCFG_ENGINES		0x20
+#define IDXD_GRPCFG_FLAGS		0x28
+#define IDXD_GRPFLAGS_TC_A		GENMASK_ULL(2, 0)
+#define IDXD_GRPFLAGS_TC_B		GENMASK_ULL(5, 3)
+#define IDXD_GRPFLAGS_USE_RDBUF_LIMIT	BIT_ULL(7)
+#define IDXD_GRPFLAGS_RDBUFS_RESERVED	GENMASK_ULL(15, 8)
+#define IDXD_GRPFLAGS_RDBUFS_ALLOWED	GENMASK_ULL(27, 20)
+
+#define IDXD_OP_MEMFILL			0x04
+
+/* Completion record status bit 7: the fault happened on a write */
+#define IDXD_COMP_STATUS_FAULT_WRITE	BIT(7)
+
+#define IDXD_WQ_NAME_MAX		64
+#define IDXD_WQ_DRIVER_NAME_MAX		32
+#define IDXD_WQ_PRIORITY_MAX		15
+#define IDXD_WQ_DEFAULT_PRIORITY	1
+#define IDXD_WQ_DEFAULT_MAX_XFER	SZ_2M
+#define IDXD_WQ_DEFAULT_MAX_BATCH	32
+#define IDXD_TRAFFIC_CLASS_MAX		7
+#define IDXD_TRAFFIC_CLASS_DEFAULT	1
+
+/* Names of the drivers on the dsa bus; accel-config looks for these */
+#define IDXD_DRV_NAME_DEVICE		"idxd"
+#define IDXD_DRV_NAME_DMAENGINE		"dmaengine"
+
+enum idxd_wq_type {
+	IDXD_WQT_NONE = 0,
+	IDXD_WQT_KERNEL,
+	IDXD_WQT_USER,
+};
+
+enum idxd_conf_type {
+	IDXD_CONF_DEVICE = 0,
+	IDXD_CONF_WQ,
+	IDXD_CONF_GROUP,
+	IDXD_CONF_ENGINE,
+};
+
+struct idxd_ims_conf;
+
+/**
+ * struct idxd_ims_group - a group: work queues served by a set of engines
+ * @dev: the groupN.M device on the dsa bus
+ * @conf: configuration this group belongs to
+ * @id: group index
+ * @rdbufs_reserved: read buffers reserved for this group
+ * @rdbufs_allowed: read buffers this group may use
+ * @use_rdbuf_limit: apply the device-wide read buffer limit to this group
+ * @tc_a: traffic class for descriptor and completion accesses
+ * @tc_b: traffic class for data accesses
+ *
+ * All fields but @dev, @conf and @id are protected by &idxd_ims_conf.lock.
+ */
+struct idxd_ims_group {
+	struct device dev;
+	struct idxd_ims_conf *conf;
+	int id;
+	unsigned int rdbufs_reserved;
+	unsigned int rdbufs_allowed;
+	bool use_rdbuf_limit;
+	unsigned int tc_a;
+	unsigned int tc_b;
+};
+
+/**
+ * struct idxd_ims_engine - a processing engine
+ * @dev: the engineN.M device on the dsa bus
+ * @conf: configuration this engine belongs to
+ * @id: engine index
+ * @group: group the engine serves, NULL when unassigned
+ *	(protected by &idxd_ims_conf.lock)
+ */
+struct idxd_ims_engine {
+	struct device dev;
+	struct idxd_ims_conf *conf;
+	int id;
+	struct idxd_ims_group *group;
+};
+
+/**
+ * struct idxd_ims_desc - a software descriptor of a kernel work queue
+ * @txd: dmaengine transaction handed to clients
+ * @hw: the 64-byte hardware descriptor, built here and copied to the portal
+ * @comp: completion record written by the device (DMA coherent)
+ * @comp_dma: bus address of @comp
+ * @len: bytes requested, used to report the residue of a failed transfer
+ * @node: link in &idxd_ims_wq_dma.free_descs or
+ *	&idxd_ims_wq_dma.active_descs
+ */
+struct idxd_ims_desc {
+	struct dma_async_tx_descriptor txd;
+	struct idxd_hw_desc hw;
+	struct idxd_hw_completion *comp;
+	dma_addr_t comp_dma;
+	u32 len;
+	struct list_head node;
+};
+
+/**
+ * struct idxd_ims_wq_dma - submission state and dmaengine provider of one
+ *	enabled kernel work queue
+ * @dma: the dma_device; its device_release callback frees this structure
+ *	once the queue is disabled and the last client reference is gone
+ * @chan: the single channel of @dma
+ * @pdev: PCI function the descriptors and completion records belong to
+ *	(reference held until release)
+ * @wq_id: index of the work queue, for messages
+ * @max_xfer_bytes: largest transfer accepted by the work queue
+ * @opcap: first 64 bits of the device's OPCAP (opcodes 0..63)
+ * @num_descs: entries of @descs (the work queue size)
+ * @descs: descriptor pool
+ * @comps: completion records of @descs, one DMA coherent block
+ * @comps_dma: bus address of @comps
+ * @lock: protects @accepting, @portal, @int_handle, @free_descs and
+ *	@active_descs; taken from the completion interrupt thread
+ * @accepting: the work queue is enabled and takes descriptors
+ * @portal: submission portal of the work queue (valid while @accepting)
+ * @int_handle: interrupt handle of the work queue's completion vector
+ * @pasid_priv: first dword of every descriptor (PASID, privilege)
+ * @free_descs: descriptors a client may take
+ * @active_descs: descriptors submitted to the device, not yet completed
+ */
+struct idxd_ims_wq_dma {
+	struct dma_device dma;
+	struct dma_chan chan;
+	struct pci_dev *pdev;
+	int wq_id;
+	u64 max_xfer_bytes;
+	u64 opcap;
+	unsigned int num_descs;
+	struct idxd_ims_desc *descs;
+	struct idxd_hw_completion *comps;
+	dma_addr_t comps_dma;
+
+	spinlock_t lock; /* see @lock above */
+	bool accepting;
+	void __iomem *portal;
+	u16 int_handle;
+	u32 pasid_priv;
+	struct list_head free_descs;
+	struct list_head active_descs;
+};
+
+/**
+ * struct idxd_ims_wq - a work queue
+ * @dev: the wqN.M device on the dsa bus
+ * @conf: configuration this work queue belongs to
+ * @id: work queue index
+ * @group: group of the work queue, NULL when unassigned
+ * @size: number of descriptor slots
+ * @threshold: limited-portal threshold (shared mode only)
+ * @priority: arbitration priority 1..15
+ * @block_on_fault: WQCFG block-on-fault
+ * @ats_disable: WQCFG ATS disable
+ * @prs_disable: WQCFG PRS disable
+ * @dedicated: dedicated mode (shared mode is not supported)
+ * @type: none, kernel or user
+ * @name: client-chosen name
+ * @driver_name: dsa bus driver this work queue may bind to
+ * @max_xfer_bytes: largest transfer a descriptor may carry
+ * @max_batch_size: largest batch
+ * @enabled: the work queue is enabled in hardware
+ * @vector: completion interrupt, NULL while disabled
+ * @irq_name: name shown in /proc/interrupts
+ * @wq_dma: submission state while enabled, NULL otherwise
+ *
+ * Fields from @group on are protected by &idxd_ims_conf.lock. @wq_dma is
+ * also written under &idxd_ims_conf.wq_dma_lock; the completion interrupt
+ * thread reads it without a lock, which is safe because it is set before
+ * @vector is allocated and cleared only after @vector has been freed.
+ */
+struct idxd_ims_wq {
+	struct device dev;
+	struct idxd_ims_conf *conf;
+	int id;
+	struct idxd_ims_group *group;
+	unsigned int size;
+	unsigned int threshold;
+	unsigned int priority;
+	bool block_on_fault;
+	bool ats_disable;
+	bool prs_disable;
+	bool dedicated;
+	enum idxd_wq_type type;
+	char name[IDXD_WQ_NAME_MAX];
+	char driver_name[IDXD_WQ_DRIVER_NAME_MAX];
+	u64 max_xfer_bytes;
+	unsigned int max_batch_size;
+	bool enabled;
+	struct idxd_ims_irq *vector;
+	char irq_name[32];
+	struct idxd_ims_wq_dma *wq_dma;
+};
+
+/**
+ * struct idxd_ims_conf - software configuration of one device
+ * @dev: the dsaN device on the dsa bus
+ * @idev: the PCI-level device; only used while @dev is registered
+ * @id: N of dsaN
+ * @lock: serialises configuration changes, enabling and disabling
+ * @enabled: the device is enabled in hardware (protected by @lock)
+ * @cmd_status: status of the last failed device command (protected by @lock)
+ * @rdbuf_limit: device-wide read buffer limit (protected by @lock)
+ * @wq_dma_lock: protects publishing and clearing &idxd_ims_wq.wq_dma, so
+ *	that the halt handler, which cannot take @lock, sees only live state
+ * @num_wqs: entries of @wqs
+ * @num_groups: entries of @groups
+ * @num_engines: entries of @engines
+ * @wqs: work queues
+ * @groups: groups
+ * @engines: engines
+ */
+struct idxd_ims_conf {
+	struct device dev;
+	struct idxd_ims_dev *idev;
+	int id;
+	struct mutex lock; /* see @lock above */
+	bool enabled;
+	u32 cmd_status;
+	unsigned int rdbuf_limit;
+	spinlock_t wq_dma_lock; /* see @wq_dma_lock above */
+	unsigned int num_wqs;
+	unsigned int num_groups;
+	unsigned int num_engines;
+	struct idxd_ims_wq **wqs;
+	struct idxd_ims_group **groups;
+	struct idxd_ims_engine **engines;
+};
+
+/*
+ * The entry points called by the driver core (idxd_ims_bus_init(),
+ * idxd_ims_wq_probe(), idxd_ims_wq_halted(), ...) are declared in
+ * idxd_ims.h.
+ */
+
+/* wq.c: hardware configuration and submission */
+int idxd_ims_device_enable(struct idxd_ims_conf *conf);
+void idxd_ims_device_disable(struct idxd_ims_conf *conf);
+int idxd_ims_wq_enable(struct idxd_ims_wq *wq);
+void idxd_ims_wq_disable(struct idxd_ims_wq *wq);
+u32 idxd_ims_wq_occupancy(struct idxd_ims_wq *wq);
+struct idxd_ims_desc *idxd_ims_wq_dma_get_desc(struct idxd_ims_wq_dma *wq_dma);
+void idxd_ims_wq_dma_put_desc(struct idxd_ims_wq_dma *wq_dma,
+			      struct idxd_ims_desc *desc);
+void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort);
+
+/* dma.c: dmaengine provider */
+struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq);
+void idxd_ims_wq_dma_free(struct idxd_ims_wq_dma *wq_dma);
+int idxd_ims_wq_dma_register(struct idxd_ims_wq_dma *wq_dma);
+void idxd_ims_wq_dma_unregister(struct idxd_ims_wq_dma *wq_dma);
+dma_cookie_t idxd_ims_wq_dma_submit(struct idxd_ims_wq_dma *wq_dma,
+				    struct idxd_ims_desc *desc);
+
+#endif /* _IDXD_IMS_WQ_H_ */
