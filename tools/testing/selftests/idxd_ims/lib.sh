@@ -1,0 +1,170 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Helpers shared by the idxd_ims kselftests (POSIX sh, busybox ash).
+# Source it after setting TEST to the test's name.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+DBGFS=/sys/kernel/debug
+DRV=idxd_ims
+# DSA and IAX device IDs the driver binds to (vendor 0x8086)
+IDXD_IMS_DEVIDS="0x0b25 0x11fb 0x1212 0x0cfe 0x1216"
+
+# Cleanup steps registered by the test, run in reverse order on exit.
+cleanup_cmds=""
+
+log() {
+	echo "# $TEST: $*"
+}
+
+on_exit() {
+	# run the registered steps, newest first, even after a failure
+	for cmd in $cleanup_cmds; do
+		eval "$cmd" > /dev/null 2>&1
+	done
+}
+trap on_exit EXIT
+
+# at_exit CMD: run the function CMD (no arguments) when the test exits.
+at_exit() {
+	cleanup_cmds="$1 $cleanup_cmds"
+}
+
+skip() {
+	echo "# SKIP $TEST: $*"
+	exit $KSFT_SKIP
+}
+
+fail() {
+	echo "# FAIL $TEST: $*"
+	exit $KSFT_FAIL
+}
+
+pass() {
+	echo "# PASS $TEST${1:+: $1}"
+	exit $KSFT_PASS
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "must run as root"
+}
+
+# find_idxd_pci: print the PCI address of the first DSA/IAX function.
+find_idxd_pci() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x8086 ] || continue
+		devid=$(cat "$d/device" 2>/dev/null)
+		for id in $IDXD_IMS_DEVIDS; do
+			if [ "$devid" = "$id" ]; then
+				basename "$d"
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+
+# setup_device: set BDF and TDIR (the device's debugfs directory), loading
+# idxd_ims; skips when there is no device or the module cannot load.
+setup_device() {
+	require_root
+	[ -d "$DBGFS/$DRV" ] || [ -d "$DBGFS" ] || skip "debugfs not mounted"
+	BDF=$(find_idxd_pci) || skip "no DSA/IAX PCI function found"
+	if grep -qw '^idxd' /proc/modules; then
+		modprobe -r idxd > /dev/null 2>&1 ||
+			skip "upstream idxd driver loaded and cannot be removed"
+	fi
+	if ! grep -qw "^$DRV" /proc/modules; then
+		modprobe $DRV || skip "modprobe $DRV failed"
+		at_exit unload_driver
+	fi
+	TDIR=$DBGFS/$DRV/$BDF
+	[ -d "$TDIR" ] || fail "$BDF not probed by $DRV (no $TDIR)"
+}
+
+unload_driver() {
+	modprobe -r $DRV
+}
+
+# ims_mode: print "ims" or "msix" (how completion vectors are provided).
+ims_mode() {
+	sed -n 's/^mode: //p' "$TDIR/vectors"
+}
+
+ims_size() {
+	sed -n 's/^ims_size: //p' "$TDIR/vectors"
+}
+
+system_pasid() {
+	sed -n 's/^system_pasid: //p' "$TDIR/vectors"
+}
+
+require_ims() {
+	[ "$(ims_mode)" = ims ] ||
+		skip "completion vectors use MSI-X: PCI/IMS not available ($(dmesg | grep -m1 -o 'IMS: .*\|PCI/IMS.*\|kernel has no PCI/IMS.*'))"
+}
+
+# test_cmd CMD...: write one command to the test hook.
+test_cmd() {
+	echo "$*" > "$TDIR/test"
+}
+
+# vector_rows: vectors allocated by the test hook, one per line:
+# index virq kind pasid_en pasid ctrl masked requested count name
+vector_rows() {
+	grep -v '^#' "$TDIR/vectors" | grep -v ':' | awk '$10 == "idxd_ims-test"'
+}
+
+# vector_field INDEX COLUMN: print one column of a test vector's row.
+vector_field() {
+	vector_rows | awk -v i="$1" -v c="$2" '$1 == i { print $c }'
+}
+
+free_test_vectors() {
+	test_cmd free all
+}
+
+# --- kernel work queue, needed to fire completion interrupts ---
+
+# conf_name: name of the dsa bus device for BDF (dsa0, iax0, ...).
+conf_name() {
+	for c in "/sys/bus/pci/devices/$BDF"/dsa* "/sys/bus/pci/devices/$BDF"/iax*; do
+		[ -e "$c" ] && basename "$c" && return 0
+	done
+	return 1
+}
+
+# enable_kernel_wq: configure and enable one dedicated kernel WQ (wq 0,
+# group 0, engine 0) with accel-config; skips if that is not possible.
+enable_kernel_wq() {
+	command -v accel-config > /dev/null || skip "accel-config not found"
+	CONF=$(conf_name) || skip "no dsa bus device under $BDF"
+	accel-config config-engine "$CONF/engine${CONF#???}.0" --group-id=0 ||
+		skip "accel-config cannot configure an engine"
+	accel-config config-wq "$CONF/wq${CONF#???}.0" --group-id=0 \
+		--mode=dedicated --type=kernel --name=idxd_ims_test \
+		--driver-name=dmaengine --size=16 --priority=1 ||
+		skip "accel-config cannot configure a kernel WQ"
+	accel-config enable-device "$CONF" ||
+		skip "accel-config cannot enable $CONF"
+	at_exit disable_kernel_wq
+	accel-config enable-wq "$CONF/wq${CONF#???}.0" ||
+		skip "accel-config cannot enable a kernel WQ"
+}
+
+disable_kernel_wq() {
+	accel-config disable-wq "$CONF/wq${CONF#???}.0"
+	accel-config disable-device "$CONF"
+}
+
+# wait_count INDEX WANT: wait up to 5 s for a vector's count to reach WANT.
+wait_count() {
+	n=0
+	while [ "$(vector_field "$1" 9)" -lt "$2" ] && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# 50 unbind/bind cycles and 50 module unload/load cycles each leave the
+# device probed again, leave no idxd_ims interrupt behind after removal,
+# and produce no kmemleak report (skipped if kmemleak is unavailable).
+TEST=test_probe_unbind
+. "$(dirname "$0")/lib.sh"
+
+CYCLES=50
+KMEMLEAK=$DBGFS/kmemleak
+
+setup_device
+pdrv=/sys/bus/pci/drivers/$DRV
+
+have_kmemleak=0
+if [ -w $KMEMLEAK ] && echo clear > $KMEMLEAK 2> /dev/null; then
+	have_kmemleak=1
+fi
+
+no_irqs_left() {
+	! grep -q 'idxd_ims' /proc/interrupts
+}
+
+i=0
+while [ $i -lt $CYCLES ]; do
+	echo "$BDF" > $pdrv/unbind || fail "unbind $i failed"
+	[ ! -d "$TDIR" ] || fail "debugfs directory survived unbind $i"
+	no_irqs_left || fail "interrupts left after unbind $i"
+	echo "$BDF" > $pdrv/bind || fail "bind $i failed"
+	[ -d "$TDIR" ] || fail "device not probed after bind $i"
+	i=$((i + 1))
+done
+log "$CYCLES unbind/bind cycles done"
+
+i=0
+while [ $i -lt $CYCLES ]; do
+	modprobe -r $DRV || fail "unload $i failed"
+	no_irqs_left || fail "interrupts left after unload $i"
+	modprobe $DRV || fail "load $i failed"
+	[ -d "$TDIR" ] || fail "device not probed after load $i"
+	i=$((i + 1))
+done
+log "$CYCLES unload/load cycles done"
+
+[ $have_kmemleak -eq 1 ] ||
+	skip "cycles passed, but kmemleak is not available: no leak check"
+modprobe -r $DRV || fail "final unload failed"
+# kmemleak reports only objects older than about 5 seconds
+sleep 6
+echo scan > $KMEMLEAK
+echo scan > $KMEMLEAK
+report=$(cat $KMEMLEAK)
+if [ -n "$report" ]; then
+	echo "$report" | sed 's/^/# /' | head -n 60
+	fail "kmemleak reported leaks"
+fi
+pass "$CYCLES unbind/bind and $CYCLES unload/load cycles, no leaks"
