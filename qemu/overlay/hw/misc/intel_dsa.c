@@ -1447,21 +1447,20 @@ static void dsa_write_wqcfg(IntelDSAState *s, uint32_t i, uint32_t val)
     wq->cfg[dw] = (wq->cfg[dw] & ~wqcfg_wmask[dw]) | (val & wqcfg_wmask[dw]);
 }
 
+/*
+ * GRPCFG stays writable while the device is enabled (Linux rewrites the
+ * whole group configuration before enabling each WQ), but the group
+ * membership of enabled WQs cannot change.
+ */
 static void dsa_write_grpcfg(IntelDSAState *s, hwaddr off, uint32_t val)
 {
     uint32_t i = (off - DSA_GRPCFG_OFF) / 8;
     uint32_t q = i % GRPCFG_QWORDS;
+    unsigned shift = (off & 4) * 8;
     uint64_t *p = &s->grpcfg[i / GRPCFG_QWORDS][q];
-    uint64_t wmask;
+    uint64_t wmask, locked = 0;
+    uint32_t w;
 
-    if (s->gensts == GENSTS_ENABLED && q != GRPCFG_FLAGS) {
-        /* Membership is fixed while the device is enabled. */
-        if (((*p >> ((off & 4) * 8)) & 0xffffffff) != val) {
-            qemu_log_mask(LOG_GUEST_ERROR,
-                          "intel-dsa: GRPCFG change while enabled ignored\n");
-        }
-        return;
-    }
     if (q < 4 || q == GRPCFG_ENG) {
         wmask = ~0ULL;
     } else if (q == GRPCFG_FLAGS) {
@@ -1469,7 +1468,16 @@ static void dsa_write_grpcfg(IntelDSAState *s, hwaddr off, uint32_t val)
     } else {
         return;
     }
-    *p = deposit64(*p, (off & 4) * 8, 32, val & (wmask >> ((off & 4) * 8)));
+    if (q == 0) {
+        for (w = 0; w < s->num_wqs; w++) {
+            if (wq_enabled(&s->wq[w])) {
+                locked |= BIT_ULL(w);
+            }
+        }
+    }
+    wmask &= ~locked;
+    *p = (*p & ~(wmask & (0xffffffffULL << shift))) |
+         (((uint64_t)val << shift) & wmask);
 }
 
 static void dsa_write_ims(IntelDSAState *s, uint32_t i, uint32_t val)

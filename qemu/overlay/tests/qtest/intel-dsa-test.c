@@ -421,9 +421,12 @@ static void test_cmd_wq(void)
     g_assert_cmphex(dsa_cmd(&t, CMD_ENABLE_WQ, 2), ==, 0x16);
     g_assert_cmphex(dsa_cmd(&t, CMD_ENABLE_WQ, 0), ==, 0);
     g_assert_cmphex(rd32(&t, WQCFG_OFF + 24) >> 30, ==, 1);
-    /* Config of an enabled WQ is locked */
+    /* Config and group membership of an enabled WQ are locked */
     wr32(&t, WQCFG_OFF, 4);
     g_assert_cmphex(rd32(&t, WQCFG_OFF), ==, 16);
+    wr64(&t, GRPCFG_OFF, 0);
+    g_assert_cmphex(rd64(&t, GRPCFG_OFF), ==, 1);
+    wr64(&t, GRPCFG_OFF, 3);
     g_assert_cmphex(dsa_cmd(&t, CMD_ENABLE_WQ, 0), ==, 0x21);
     g_assert_cmphex(dsa_cmd(&t, CMD_DRAIN_WQ, 1), ==, 0);
     g_assert_cmphex(dsa_cmd(&t, CMD_ABORT_WQ, 1), ==, 0);
@@ -786,6 +789,8 @@ static void test_faults(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* Report every failing check, not only the first one */
+    g_test_set_nonfatal_assertions();
 
     qtest_add_func("/intel-dsa/identity", test_identity);
     qtest_add_func("/intel-dsa/readonly", test_readonly);
