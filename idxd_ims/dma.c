@@ -57,7 +57,7 @@ dma_cookie_t idxd_ims_wq_dma_submit(struct idxd_ims_wq_dma *wq_dma,
 	chan->cookie = cookie;
 	desc->txd.cookie = cookie;
 
-	desc->hw.int_handle = wq_dma->int_handle;
+	desc->hw.int_handle = READ_ONCE(wq_dma->vector->int_handle);
 	WRITE_ONCE(desc->comp->status, IDXD_COMP_NONE);
 	list_add_tail(&desc->node, &wq_dma->active_descs);
 	/* Descriptor and cleared completion record before the portal write. */

@@ -16,6 +16,7 @@
 #include <linux/interrupt.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -729,7 +730,11 @@ static ssize_t name_show(struct device *dev, struct device_attribute *attr,
 	return len;
 }
 
-/* Copy a sysfs string without its trailing newline; refuse empty or long */
+/*
+ * Copy a sysfs string without its trailing newline. A lone newline clears
+ * the value (as upstream allows); longer strings than @dst holds are
+ * refused.
+ */
 static int copy_sysfs_string(struct device *dev, const char *what, char *dst,
 			     size_t dst_size, const char *buf, size_t count)
 {
@@ -737,8 +742,8 @@ static int copy_sysfs_string(struct device *dev, const char *what, char *dst,
 
 	if (len && buf[len - 1] == '\n')
 		len--;
-	if (!len || len >= dst_size) {
-		dev_dbg(dev, "%s must be 1..%zu characters\n", what,
+	if (len >= dst_size) {
+		dev_dbg(dev, "%s is longer than %zu characters\n", what,
 			dst_size - 1);
 		return -EINVAL;
 	}
@@ -1462,6 +1467,22 @@ static struct idxd_ims_bus_driver dmaengine_driver = {
 	.remove = dmaengine_drv_remove,
 };
 
+/*
+ * accel-config refuses to run unless /sys/module/idxd exists, that is
+ * unless the upstream driver is loaded. While this driver owns the dsa bus
+ * it provides that directory (empty) so the tool works unchanged; loading
+ * the upstream idxd module meanwhile fails cleanly ("already loaded").
+ */
+static struct kobject *accel_config_marker;
+
+static void accel_config_marker_add(void)
+{
+	accel_config_marker = kobject_create_and_add("idxd",
+						     THIS_MODULE->mkobj.kobj.parent);
+	if (!accel_config_marker)
+		pr_warn(IDXD_IMS_DRV_NAME ": cannot create /sys/module/idxd; accel-config will not run\n");
+}
+
 /**
  * idxd_ims_bus_init() - register the dsa bus and its drivers
  *
@@ -1483,6 +1504,7 @@ int idxd_ims_bus_init(void)
 	rc = driver_register(&dmaengine_driver.drv);
 	if (rc)
 		goto err_device_driver;
+	accel_config_marker_add();
 	return 0;
 
 err_device_driver:
@@ -1497,6 +1519,8 @@ err_bus:
  */
 void idxd_ims_bus_exit(void)
 {
+	kobject_put(accel_config_marker);
+	accel_config_marker = NULL;
 	driver_unregister(&dmaengine_driver.drv);
 	driver_unregister(&device_driver.drv);
 	bus_unregister(&dsa_bus_type);

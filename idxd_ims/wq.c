@@ -178,12 +178,12 @@ static int conf_check(struct idxd_ims_conf *conf)
 		if (!has_engine) {
 			dev_dbg(&conf->dev, "group%d.%d of wq%d.%d has no engine\n",
 				conf->id, wq->group->id, conf->id, wq->id);
-			return -EINVAL;
+			return -ENXIO;
 		}
 	}
 	if (!configured) {
 		dev_dbg(&conf->dev, "no work queue has a group and a size\n");
-		return -EINVAL;
+		return -ENXIO;
 	}
 	return 0;
 }
@@ -215,8 +215,8 @@ static void conf_write_config(struct idxd_ims_conf *conf)
  * @conf: configuration of the device
  *
  * Context: process context; takes &idxd_ims_conf.lock.
- * Return: 0, -EBUSY if already enabled, -EINVAL for an incomplete
- * configuration, -ENXIO if the device is unusable or refused the command.
+ * Return: 0, -EBUSY if already enabled, -ENXIO for an incomplete
+ * configuration, an unusable device or a refused command.
  */
 int idxd_ims_device_enable(struct idxd_ims_conf *conf)
 {
@@ -525,7 +525,7 @@ int idxd_ims_wq_enable(struct idxd_ims_wq *wq)
 
 	spin_lock_irqsave(&wq_dma->lock, flags);
 	wq_dma->portal = wq_portal(idev, wq->id, vector->kind);
-	wq_dma->int_handle = vector->int_handle;
+	wq_dma->vector = vector;
 	wq_dma->accepting = true;
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 

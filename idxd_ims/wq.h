@@ -156,11 +156,13 @@ struct idxd_ims_desc {
  * @descs: descriptor pool
  * @comps: completion records of @descs, one DMA coherent block
  * @comps_dma: bus address of @comps
- * @lock: protects @accepting, @portal, @int_handle, @free_descs and
+ * @lock: protects @accepting, @portal, @vector, @free_descs and
  *	@active_descs; taken from the completion interrupt thread
  * @accepting: the work queue is enabled and takes descriptors
  * @portal: submission portal of the work queue (valid while @accepting)
- * @int_handle: interrupt handle of the work queue's completion vector
+ * @vector: completion vector of the work queue (valid while @accepting);
+ *	its interrupt handle is read at each submission because the driver
+ *	core renews handles after the device revokes them
  * @pasid_priv: first dword of every descriptor (PASID, privilege)
  * @free_descs: descriptors a client may take
  * @active_descs: descriptors submitted to the device, not yet completed
@@ -180,7 +182,7 @@ struct idxd_ims_wq_dma {
 	spinlock_t lock; /* see @lock above */
 	bool accepting;
 	void __iomem *portal;
-	u16 int_handle;
+	const struct idxd_ims_irq *vector;
 	u32 pasid_priv;
 	struct list_head free_descs;
 	struct list_head active_descs;

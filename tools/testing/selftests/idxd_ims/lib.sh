@@ -168,3 +168,71 @@ wait_count() {
 		n=$((n + 1))
 	done
 }
+
+# --- work queue side: dsa bus configuration and dmaengine (wq.c, sysfs.c) ---
+
+# conf_dir: sysfs directory of the dsa bus device (needs CONF, see conf_name)
+conf_dir() {
+	echo "/sys/bus/dsa/devices/$CONF"
+}
+
+# wq_dir ID / engine_dir ID / group_dir ID: sysfs directories of children
+wq_dir() {
+	echo "$(conf_dir)/wq${CONF#???}.$1"
+}
+
+engine_dir() {
+	echo "$(conf_dir)/engine${CONF#???}.$1"
+}
+
+group_dir() {
+	echo "$(conf_dir)/group${CONF#???}.$1"
+}
+
+# sysfs_setup_kernel_wq ID SIZE: make WQ ID a dedicated kernel WQ of SIZE
+# entries in group 0, served by engine 0, with plain sysfs writes.
+sysfs_setup_kernel_wq() {
+	echo 0 > "$(engine_dir 0)/group_id" &&
+	echo 0 > "$(wq_dir "$1")/group_id" &&
+	echo dedicated > "$(wq_dir "$1")/mode" &&
+	echo "$2" > "$(wq_dir "$1")/size" &&
+	echo 1 > "$(wq_dir "$1")/priority" &&
+	echo kernel > "$(wq_dir "$1")/type" &&
+	echo "idxd_ims_test$1" > "$(wq_dir "$1")/name" &&
+	echo dmaengine > "$(wq_dir "$1")/driver_name"
+}
+
+# sysfs_reset_config: unbind everything and return every WQ and engine to
+# the unconfigured state (used as cleanup).
+sysfs_reset_config() {
+	for w in "$(conf_dir)"/wq*; do
+		[ -e "$w/driver" ] && echo "$(basename "$w")" > /sys/bus/dsa/drivers/dmaengine/unbind
+	done
+	[ -e "$(conf_dir)/driver" ] && echo "$CONF" > /sys/bus/dsa/drivers/idxd/unbind
+	for w in "$(conf_dir)"/wq*; do
+		echo 0 > "$w/size"
+		echo -1 > "$w/group_id"
+	done
+	for e in "$(conf_dir)"/engine*; do
+		echo -1 > "$e/group_id"
+	done
+}
+
+# dma_channels: dmaengine channels (dmaXchanY) provided by BDF
+dma_channels() {
+	for c in /sys/class/dma/dma*chan*; do
+		[ -e "$c" ] || continue
+		case "$(readlink -f "$c/device")" in
+		*/"$BDF") basename "$c" ;;
+		esac
+	done
+}
+
+# irq_count NAME: interrupts taken so far on the vector named NAME
+irq_count() {
+	awk -v n="$1" '$NF == n {
+		s = 0
+		for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; else break
+		print s; found = 1
+	} END { if (!found) print 0 }' /proc/interrupts
+}

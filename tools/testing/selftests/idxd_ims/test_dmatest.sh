@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Configure two dedicated kernel work queues with plain sysfs writes, enable
+# them through the dsa bus, and run the kernel's dmatest (memcpy, interrupt
+# driven) on every channel the device provides. Passes when every channel
+# reports 0 failures, no per-transfer error is logged, and each work
+# queue's own completion vector took at least one interrupt per transfer.
+# test_dmatest_fallback.sh sources this file with EXPECT_MODE=msix after
+# loading the driver with IMS disabled.
+
+TEST=${TEST:-test_dmatest}
+command -v setup_device > /dev/null || . "$(dirname "$0")/lib.sh"
+
+ITERATIONS=${DMATEST_ITERATIONS:-40}
+DMATEST=/sys/module/dmatest/parameters
+
+setup_device
+CONF=$(conf_name) || fail "no dsa bus device under $BDF"
+at_exit sysfs_reset_config
+
+modprobe dmatest 2> /dev/null || skip "dmatest module not available"
+at_exit unload_dmatest
+unload_dmatest() {
+	echo 0 > $DMATEST/run
+	modprobe -r dmatest
+}
+
+for w in 0 1; do
+	sysfs_setup_kernel_wq $w 8 || fail "cannot configure wq $w through sysfs"
+done
+echo "$CONF" > /sys/bus/dsa/drivers/idxd/bind || fail "cannot enable $CONF"
+[ "$(cat "$(conf_dir)/state")" = enabled ] || fail "$CONF not enabled after bind"
+for w in 0 1; do
+	name=$(basename "$(wq_dir $w)")
+	echo "$name" > /sys/bus/dsa/drivers/dmaengine/bind ||
+		fail "cannot enable $name"
+	[ "$(cat "$(wq_dir $w)/state")" = enabled ] ||
+		fail "$name not enabled after bind"
+done
+
+mode=$(cat "$(conf_dir)/completion_irqs")
+for w in 0 1; do
+	kind=$(cat "$(wq_dir $w)/irq_kind")
+	[ "$kind" = "$mode" ] ||
+		fail "wq $w completes on $kind although the device uses $mode"
+done
+log "completion vectors: $mode"
+[ -z "$EXPECT_MODE" ] || [ "$mode" = "$EXPECT_MODE" ] ||
+	fail "completion vectors use $mode, expected $EXPECT_MODE"
+
+chans=$(dma_channels)
+nchan=$(echo "$chans" | grep -c chan)
+[ "$nchan" -eq 2 ] || fail "expected 2 dmaengine channels, found $nchan: $chans"
+
+before=$(dmesg | wc -l)
+irq_before0=$(irq_count "idxd_ims-wq${CONF#???}.0")
+irq_before1=$(irq_count "idxd_ims-wq${CONF#???}.1")
+
+echo 10000 > $DMATEST/timeout
+echo "$ITERATIONS" > $DMATEST/iterations
+echo 1 > $DMATEST/threads_per_chan
+echo 16384 > $DMATEST/test_buf_size
+for c in $chans; do
+	echo "$c" > $DMATEST/channel || fail "dmatest refused channel $c"
+done
+echo 1 > $DMATEST/run
+cat $DMATEST/wait > /dev/null
+
+out=$(dmesg | tail -n +$((before + 1)) | grep 'dmatest: ')
+echo "$out" | sed 's/^/# /'
+echo "$out" | grep -q 'result #' && fail "dmatest reported failed transfers"
+for c in $chans; do
+	echo "$out" | grep -q "$c-copy0: summary $ITERATIONS tests, 0 failures" ||
+		fail "no clean summary for $c"
+done
+
+for w in 0 1; do
+	eval b=\$irq_before$w
+	a=$(irq_count "idxd_ims-wq${CONF#???}.$w")
+	[ $((a - b)) -ge "$ITERATIONS" ] ||
+		fail "wq $w took $((a - b)) completion interrupts for $ITERATIONS transfers"
+done
+
+pass "$nchan channels x $ITERATIONS transfers, interrupts on $mode vectors"
