@@ -75,11 +75,13 @@ compile() {
 	kmake INSTALL_HDR_PATH="$dir/headers" headers_install
 }
 
+mkdir -p "$IDXD_IMS_CACHE"
+exec 9> "$IDXD_IMS_CACHE/kernel.lock"
+flock 9
 if [ -f "$dir/.done" ]; then
 	log "kernel $key is cached in $dir: not rebuilding"
 else
 	log "building kernel $key (linux-source-6.12 $pkgver) in $dir"
-	mkdir -p "$IDXD_IMS_CACHE"
 	stage kernel-unpack unpack
 	stage kernel-config configure
 	stage kernel-compile compile
