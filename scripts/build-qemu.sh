@@ -8,8 +8,10 @@
 #
 # The cache directory is ${IDXD_IMS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/idxd_ims}/qemu-<hash>/,
 # where <hash> covers the Debian package version, everything under qemu/ and
-# this script.  A rerun without changes rebuilds nothing.  The build also
-# produces the model's qtest (build/tests/qtest/intel-dsa-test).
+# this script.  A rerun without changes rebuilds nothing.  The directory
+# holds qemu-system-x86_64 and the model's qtest binary (intel-dsa-test).
+# The build itself happens in $CACHE/qemu-work, reused (incrementally) as
+# long as the Debian source, qemu/patches and this script are unchanged.
 #
 # Logs go to stderr.  The last line on stdout is the absolute path of the
 # qemu-system-x86_64 binary.
@@ -52,6 +54,8 @@ fi
 version=$(sed -n 's/^Version: //p' "$dsc" | head -n 1)
 [ -n "$version" ] || die "cannot read the version from $dsc"
 
+# Key of the finished binaries: Debian version, everything under qemu/,
+# this script.
 hash=$( {
 	echo "debian-qemu $version"
 	(cd "$TOP" && find qemu -type f -print0 | LC_ALL=C sort -z |
@@ -59,8 +63,18 @@ hash=$( {
 	sha256sum < "$SELF"
 } | sha256sum | cut -c1-16)
 
+# Key of the source tree: everything except the overlay, which is synced
+# into an existing tree so that a model change only recompiles the model.
+base=$( {
+	echo "debian-qemu $version"
+	(cd "$TOP" && find qemu -path qemu/overlay -prune -o -type f -print0 |
+		LC_ALL=C sort -z | xargs -0 sha256sum)
+	sha256sum < "$SELF"
+} | sha256sum | cut -c1-16)
+
 out="$CACHE/qemu-$hash"
-bin="$out/build/qemu-system-x86_64"
+bin="$out/qemu-system-x86_64"
+work="$CACHE/qemu-work"
 
 if [ "$FORCE" = 0 ] && [ -f "$out/.complete" ] && [ -x "$bin" ]; then
 	log "up to date: qemu $version, model hash $hash, nothing rebuilt"
@@ -72,37 +86,55 @@ if [ "${IDXD_IMS_QEMU_NO_BUILD:-0}" = 1 ]; then
 	die "no cached build for hash $hash and IDXD_IMS_QEMU_NO_BUILD=1"
 fi
 
-# Build in place: configure records absolute paths, so the tree cannot be
-# moved afterwards.  .complete marks a finished build; anything else found
-# there is a leftover of an interrupted build and is discarded.
-rm -rf "$out"
-mkdir -p "$out"
+# The work tree is built in place (configure records absolute paths).
+# It is recreated when the Debian source, the patches or this script
+# change, or when an earlier preparation did not finish.
+if [ "$FORCE" = 1 ] || [ "$(cat "$work/.base" 2>/dev/null)" != "$base" ]; then
+	rm -rf "$work"
+	mkdir -p "$work"
 
-log "unpacking Debian qemu $version"
-dpkg-source --no-check -x "$dsc" "$out/src" >&2
+	log "unpacking Debian qemu $version"
+	dpkg-source --no-check -x "$dsc" "$work/src" >&2
 
-log "applying qemu/patches/series"
-while read -r p; do
-	case "$p" in '' | '#'*) continue ;; esac
-	log "  $p"
-	patch -d "$out/src" -p1 --batch --forward < "$TOP/qemu/patches/$p" >&2
-done < "$TOP/qemu/patches/series"
+	log "applying qemu/patches/series"
+	while read -r p; do
+		case "$p" in '' | '#'*) continue ;; esac
+		log "  $p"
+		patch -d "$work/src" -p1 --batch --forward \
+			< "$TOP/qemu/patches/$p" >&2
+	done < "$TOP/qemu/patches/series"
 
-log "copying qemu/overlay into the tree"
-cp -r "$TOP/qemu/overlay/." "$out/src/"
+	log "copying qemu/overlay into the tree"
+	cp -r "$TOP/qemu/overlay/." "$work/src/"
 
-mkdir -p "$out/build"
-log "configuring (x86_64-softmmu, devices file idxd-ims)"
-(cd "$out/build" && ../src/configure \
-	--target-list=x86_64-softmmu \
-	--without-default-features --without-default-devices \
-	--with-devices-x86_64=idxd-ims \
-	--disable-docs --disable-werror --disable-install-blobs) >&2
+	mkdir -p "$work/build"
+	log "configuring (x86_64-softmmu, devices file idxd-ims)"
+	(cd "$work/build" && ../src/configure \
+		--target-list=x86_64-softmmu \
+		--without-default-features --without-default-devices \
+		--with-devices-x86_64=idxd-ims \
+		--disable-docs --disable-werror --disable-install-blobs) >&2
+	echo "$base" > "$work/.base"
+else
+	log "reusing the prepared tree in $work, syncing qemu/overlay"
+	# Copy only files whose content changed, so ninja rebuilds just those.
+	(cd "$TOP/qemu/overlay" && find . -type f) | while read -r f; do
+		if ! cmp -s "$TOP/qemu/overlay/$f" "$work/src/$f"; then
+			log "  $f"
+			mkdir -p "$(dirname "$work/src/$f")"
+			cp "$TOP/qemu/overlay/$f" "$work/src/$f"
+		fi
+	done
+fi
 
-log "building with -j$JOBS (several minutes)"
-nice ninja -C "$out/build" -j"$JOBS" qemu-system-x86_64 \
+log "building with -j$JOBS (a full build takes several minutes)"
+nice ninja -C "$work/build" -j"$JOBS" qemu-system-x86_64 \
 	tests/qtest/intel-dsa-test >&2
 
+rm -rf "$out"
+mkdir -p "$out"
+cp "$work/build/qemu-system-x86_64" "$work/build/tests/qtest/intel-dsa-test" \
+	"$out/"
 touch "$out/.complete"
 log "built $bin"
 echo "$bin"

@@ -23,8 +23,8 @@ if ! bin=$("$TOP/scripts/build-qemu.sh" | tail -n 1) || [ ! -x "$bin" ]; then
 	echo "not ok 1 - build QEMU with the intel-dsa model"
 	exit 1
 fi
-build=$(dirname "$bin")
-qtest="$build/tests/qtest/intel-dsa-test"
+dir=$(dirname "$bin")
+qtest="$dir/intel-dsa-test"
 
 # libqtest runs "$QTEST_QEMU_BINARY" and derives the target from its name;
 # a wrapper of that name adds the firmware search paths q35 needs.
