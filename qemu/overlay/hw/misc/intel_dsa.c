@@ -1743,7 +1743,7 @@ static void dsa_realize(PCIDevice *pdev, Error **errp)
     for (i = 0; i < DSA_MAX_WQS; i++) {
         s->wq[i].ring = g_new0(DSADesc, s->total_wq_size);
     }
-    s->bh = qemu_bh_new(dsa_bh, s);
+    s->bh = qemu_bh_new_guarded(dsa_bh, s, &DEVICE(s)->mem_reentrancy_guard);
     s->delay_timer = timer_new_us(QEMU_CLOCK_VIRTUAL, dsa_delay_timer, s);
     dsa_reset_state(s);
 }
