@@ -163,7 +163,7 @@ static const uint32_t wqcfg_wmask[WQCFG_DWORDS] = {
 #define GRPCFG_QWORDS           8
 #define GRPCFG_ENG              4
 #define GRPCFG_FLAGS            5
-#define GRPFLAGS_WMASK          0x330ff000ffULL
+#define GRPFLAGS_WMASK          0x330ff0ffbfULL
 
 /* MSI-X permission and IMS entries */
 #define PERM_WMASK              0xfffff00cu

@@ -348,6 +348,11 @@ static void test_readonly(void)
     g_assert_cmphex(rd32(&t, WQCFG_OFF + 28), ==, 0);
     wr32(&t, WQCFG_OFF, 0xffffffff);
     g_assert_cmphex(rd32(&t, WQCFG_OFF), ==, 0xffff);
+    /* GRPCFG: reserved qwords and reserved GRPFLAGS bits read as 0 */
+    wr64(&t, GRPCFG_OFF + 0x28, ~0ULL);
+    wr64(&t, GRPCFG_OFF + 0x30, ~0ULL);
+    g_assert_cmphex(rd64(&t, GRPCFG_OFF + 0x28), ==, 0x330ff0ffbfULL);
+    g_assert_cmphex(rd64(&t, GRPCFG_OFF + 0x30), ==, 0);
     /* IMS control keeps only mask, PASID enable and PASID */
     wr32(&t, IMS_OFF + 12, 0xffffffff);
     g_assert_cmphex(rd32(&t, IMS_OFF + 12), ==, 0xfffff009);
