@@ -86,6 +86,13 @@ if [ "${IDXD_IMS_QEMU_NO_BUILD:-0}" = 1 ]; then
 	die "no cached build for hash $hash and IDXD_IMS_QEMU_NO_BUILD=1"
 fi
 
+# ccache (shared with the kernel build) makes recreating the tree cheap.
+ccache=
+if command -v ccache >/dev/null; then
+	ccache=1
+	export CCACHE_DIR="$CACHE/ccache" CCACHE_BASEDIR="$work"
+fi
+
 # The work tree is built in place (configure records absolute paths).
 # It is recreated when the Debian source, the patches or this script
 # change, or when an earlier preparation did not finish.
@@ -110,6 +117,7 @@ if [ "$FORCE" = 1 ] || [ "$(cat "$work/.base" 2>/dev/null)" != "$base" ]; then
 	mkdir -p "$work/build"
 	log "configuring (x86_64-softmmu, devices file idxd-ims)"
 	(cd "$work/build" && ../src/configure \
+		${ccache:+--cc="ccache cc"} \
 		--target-list=x86_64-softmmu \
 		--without-default-features --without-default-devices \
 		--with-devices-x86_64=idxd-ims \
