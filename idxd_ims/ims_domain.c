@@ -89,7 +89,8 @@ static void idxd_ims_prepare_desc(struct irq_domain *domain,
 				  msi_alloc_info_t *arg, struct msi_desc *desc)
 {
 	struct msi_domain_info *info = domain->host_data;
-	void __iomem *entry = info->data + desc->msi_index * IDXD_IMS_ENTRY_SIZE;
+	void __iomem *table = (void __iomem __force *)info->data;
+	void __iomem *entry = table + desc->msi_index * IDXD_IMS_ENTRY_SIZE;
 	u64 cookie = desc->data.icookie.value;
 	u32 ctrl;
 
@@ -121,11 +122,17 @@ static const struct msi_domain_template idxd_ims_template = {
 	},
 };
 
+/* The IMS core keeps the table base as opaque domain data */
+static void *idxd_ims_table_data(struct idxd_ims_dev *idev)
+{
+	return (void __force *)idxd_ims_entry(idev, 0);
+}
+
 static bool idxd_ims_create_domain(struct idxd_ims_dev *idev)
 {
 	return pci_create_ims_domain(idev->pdev, &idxd_ims_template,
 				     idev->caps.ims_size,
-				     idxd_ims_entry(idev, 0));
+				     idxd_ims_table_data(idev));
 }
 
 static void idxd_ims_remove_domain(struct idxd_ims_dev *idev)
@@ -185,7 +192,7 @@ int idxd_ims_try_bad_template(struct idxd_ims_dev *idev)
 
 	idxd_ims_remove_domain(idev);
 	accepted = pci_create_ims_domain(idev->pdev, bad, idev->caps.ims_size,
-					 idxd_ims_entry(idev, 0));
+					 idxd_ims_table_data(idev));
 	if (accepted) {
 		dev_err(dev, "IMS template without irq_write_msi_msg was accepted\n");
 		idxd_ims_remove_domain(idev);
