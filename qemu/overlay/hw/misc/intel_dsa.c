@@ -1702,8 +1702,6 @@ static void dsa_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
-    pci_config_set_interrupt_pin(pdev->config, 1);
-
     ret = pcie_endpoint_cap_init(pdev, DSA_PCIE_CAP_OFF);
     if (ret < 0) {
         error_setg(errp, "intel-dsa: cannot add PCIe capability");
