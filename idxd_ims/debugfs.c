@@ -18,7 +18,8 @@
  *                                  interrupt on that (requested) vector,
  *                                  wait for its completion record, then
  *                                  up to 1 s for the interrupt count to
- *                                  move; the count itself is not checked
+ *                                  move, plus 2 ms for a duplicate; the
+ *                                  count itself is not checked
  *            mask <index> / unmask <index>
  *            bad_template          try to create an IMS domain from a
  *                                  broken template (needs no vectors in use)
@@ -38,6 +39,7 @@
 #define IDXD_IMS_TEST_CMD_MAX		64
 #define IDXD_IMS_FIRE_TIMEOUT_MS	5000
 #define IDXD_IMS_FIRE_IRQ_WAIT_MS	1000
+#define IDXD_IMS_FIRE_SETTLE_US		2000
 
 static struct dentry *idxd_ims_debugfs_root;
 
@@ -193,6 +195,8 @@ static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
 	while (atomic64_read(&irq->count) == count &&
 	       time_before(jiffies, timeout))
 		usleep_range(50, 200);
+	/* leave room for a duplicate interrupt to show up in the count */
+	usleep_range(IDXD_IMS_FIRE_SETTLE_US, 2 * IDXD_IMS_FIRE_SETTLE_US);
 
 out_free:
 	/* a timed-out descriptor may still write its record: keep the buffer */
