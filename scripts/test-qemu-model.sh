@@ -63,7 +63,7 @@ run_qtest() {
 				fail=1
 			fi
 			;;
-		"1.."* | "# Start of"* | "# End of"*) ;;
+		"1.."* | "# Start of"* | "# End of"* | "# starting QEMU"*) ;;
 		"#"*) echo "$line" ;;
 		*) echo "# $line" ;;
 		esac
