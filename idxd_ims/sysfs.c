@@ -886,6 +886,10 @@ static ssize_t ats_disable_store(struct device *dev,
 		dev_dbg(dev, "ats_disable must be 0 or 1\n");
 		return -EINVAL;
 	}
+	if (val && !(wq->conf->idev->caps.wqcap & IDXD_WQCAP_ATS)) {
+		dev_dbg(dev, "device cannot disable ATS per work queue\n");
+		return -EINVAL;
+	}
 	mutex_lock(&wq->conf->lock);
 	rc = wq_check_writable(wq, false);
 	if (!rc)
@@ -917,6 +921,10 @@ static ssize_t prs_disable_store(struct device *dev,
 
 	if (kstrtobool(buf, &val)) {
 		dev_dbg(dev, "prs_disable must be 0 or 1\n");
+		return -EINVAL;
+	}
+	if (val && !(wq->conf->idev->caps.wqcap & IDXD_WQCAP_PRS)) {
+		dev_dbg(dev, "device cannot disable PRS per work queue\n");
 		return -EINVAL;
 	}
 	mutex_lock(&wq->conf->lock);
@@ -1037,12 +1045,6 @@ static umode_t wq_attr_visible(struct kobject *kobj, struct attribute *attr,
 	struct idxd_ims_wq *wq = to_wq(kobj_to_dev(kobj));
 	struct idxd_ims_caps *caps = &wq->conf->idev->caps;
 
-	if (attr == &dev_attr_ats_disable.attr &&
-	    !(caps->wqcap & IDXD_WQCAP_ATS))
-		return 0;
-	if (attr == &dev_attr_prs_disable.attr &&
-	    !(caps->wqcap & IDXD_WQCAP_PRS))
-		return 0;
 	if (attr == &dev_attr_occupancy.attr &&
 	    !(caps->wqcap & IDXD_WQCAP_OCCUPANCY))
 		return 0;

@@ -22,12 +22,12 @@ checked=0
 # refuse ERRNO_TEXT FILE VALUE: writing VALUE to FILE must fail with the
 # error whose strerror() text is ERRNO_TEXT, and FILE must not change.
 refuse() {
-	before=$(cat "$2")
-	err=$( (printf '%s\n' "$3" > "$2") 2>&1) &&
+	before=$(cat "$2" 2> /dev/null)
+	err=$( (echo "$3" > "$2") 2>&1) &&
 		fail "writing '$3' to ${2#"$C"/} succeeded"
 	echo "$err" | grep -q "$1\$" ||
 		fail "writing '$3' to ${2#"$C"/}: expected '$1', got '$err'"
-	after=$(cat "$2")
+	after=$(cat "$2" 2> /dev/null)
 	[ "$before" = "$after" ] ||
 		fail "${2#"$C"/} changed from '$before' to '$after' on a refused write"
 	checked=$((checked + 1))
