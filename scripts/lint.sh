@@ -38,7 +38,7 @@ for f in $sources; do
 	report "checkpatch --strict $f" "$tmp/log"
 done
 for f in $(git ls-files 'kernel/patches/*.patch'); do
-	"$KSRC/scripts/checkpatch.pl" --strict --quiet --no-tree "$f" \
+	GIT_DIR=/nonexistent "$KSRC/scripts/checkpatch.pl" --strict --quiet --no-tree "$f" \
 		> "$tmp/log" 2>&1
 	report "checkpatch --strict $f" "$tmp/log"
 done

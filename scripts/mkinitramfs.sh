@@ -19,7 +19,7 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,lib64,root}
 mkdir -p "$root/usr/share/idxd_ims"
 cp /bin/busybox "$root/bin/busybox"
 for applet in $(/bin/busybox --list); do
-	[ "$applet" = timeout ] && continue
+	case "$applet" in busybox|timeout) continue ;; esac
 	ln -sf /bin/busybox "$root/bin/$applet"
 done
 install -m 0755 "$IDXD_IMS_TOP/scripts/vm-timeout.sh" "$root/usr/bin/timeout"

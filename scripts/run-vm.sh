@@ -19,7 +19,7 @@ console=$outdir/console.log tap=$outdir/tap.log
 : > "$console"
 : > "$tap"
 
-cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 nokaslr"
+cmdline="console=ttyS0 panic=-1 oops=panic nokaslr"
 cmdline+=" IDXD_IMS_MODE=$mode IDXD_IMS_SETUP=$setup"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"
 args=(-machine q35 -accel tcg -cpu max -smp 2 -m 2048
