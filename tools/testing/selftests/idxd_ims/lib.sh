@@ -146,7 +146,7 @@ enable_kernel_wq() {
 		skip "accel-config cannot configure an engine"
 	accel-config config-wq "$CONF/wq${CONF#???}.0" --group-id=0 \
 		--mode=dedicated --type=kernel --name=idxd_ims_test \
-		--driver-name=dmaengine --size=16 --priority=1 ||
+		--driver-name=dmaengine --wq-size=16 --priority=1 ||
 		skip "accel-config cannot configure a kernel WQ"
 	accel-config enable-device "$CONF" ||
 		skip "accel-config cannot enable $CONF"
