@@ -79,7 +79,7 @@ prep_desc(struct idxd_ims_wq_dma *wq_dma, u8 opcode, u64 src, u64 dst,
 	struct idxd_ims_desc *desc;
 
 	if (len > wq_dma->max_xfer_bytes) {
-		dev_dbg(wq_dma->dma.dev, "wq%d: %zu bytes exceed the %llu byte limit\n",
+		dev_dbg(&wq_dma->pdev->dev, "wq%d: %zu bytes exceed the %llu byte limit\n",
 			wq_dma->wq_id, len, wq_dma->max_xfer_bytes);
 		return NULL;
 	}
@@ -149,10 +149,81 @@ static void idxd_ims_issue_pending(struct dma_chan *chan)
 
 static void idxd_ims_dma_release(struct dma_device *dma)
 {
-	struct idxd_ims_wq_dma *wq_dma =
-		container_of(dma, struct idxd_ims_wq_dma, dma);
+	struct idxd_ims_dma_dev *dma_dev =
+		container_of(dma, struct idxd_ims_dma_dev, dma);
+	struct idxd_ims_wq_dma *wq_dma, *next;
 
-	idxd_ims_wq_dma_free(wq_dma);
+	list_for_each_entry_safe(wq_dma, next, &dma_dev->parked, parked_node)
+		idxd_ims_wq_dma_free(wq_dma);
+	pci_dev_put(dma_dev->pdev);
+	kfree(dma_dev);
+}
+
+/**
+ * idxd_ims_dma_dev_register() - register the dmaengine device of a device
+ * @conf: configuration of a device that has just been enabled
+ *
+ * The dma_device starts without channels; each enabled kernel work queue
+ * adds one.
+ *
+ * Context: process context; &idxd_ims_conf.lock held.
+ * Return: the registered device or an ERR_PTR().
+ */
+struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf)
+{
+	struct pci_dev *pdev = conf->idev->pdev;
+	u64 opcap = conf->idev->caps.opcap[0];
+	struct idxd_ims_dma_dev *dma_dev;
+	struct dma_device *dma;
+	int rc;
+
+	lockdep_assert_held(&conf->lock);
+
+	dma_dev = kzalloc(sizeof(*dma_dev), GFP_KERNEL);
+	if (!dma_dev)
+		return ERR_PTR(-ENOMEM);
+	dma_dev->pdev = pci_dev_get(pdev);
+	INIT_LIST_HEAD(&dma_dev->parked);
+
+	dma = &dma_dev->dma;
+	dma->dev = &pdev->dev;
+	dma_cap_set(DMA_PRIVATE, dma->cap_mask);
+	dma_cap_set(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
+	dma_cap_set(DMA_INTERRUPT, dma->cap_mask);
+	dma->device_prep_dma_interrupt = idxd_ims_prep_interrupt;
+	if (opcap & BIT_ULL(IDXD_OP_MEMMOVE)) {
+		dma_cap_set(DMA_MEMCPY, dma->cap_mask);
+		dma->device_prep_dma_memcpy = idxd_ims_prep_memcpy;
+	}
+	if (opcap & BIT_ULL(IDXD_OP_MEMFILL)) {
+		dma_cap_set(DMA_MEMSET, dma->cap_mask);
+		dma->device_prep_dma_memset = idxd_ims_prep_memset;
+	}
+	dma->device_tx_status = idxd_ims_tx_status;
+	dma->device_issue_pending = idxd_ims_issue_pending;
+	dma->device_release = idxd_ims_dma_release;
+	INIT_LIST_HEAD(&dma->channels);
+
+	rc = dma_async_device_register(dma);
+	if (rc) {
+		dev_err(&pdev->dev, "dmaengine registration failed: %d\n", rc);
+		pci_dev_put(pdev);
+		kfree(dma_dev);
+		return ERR_PTR(rc);
+	}
+	return dma_dev;
+}
+
+/**
+ * idxd_ims_dma_dev_unregister() - remove the dmaengine device of a device
+ * @dma_dev: device from idxd_ims_dma_dev_register(), without channels
+ *
+ * Drops the registration reference: @dma_dev is freed now, or when the
+ * last client lets go.
+ */
+void idxd_ims_dma_dev_unregister(struct idxd_ims_dma_dev *dma_dev)
+{
+	dma_async_device_unregister(&dma_dev->dma);
 }
 
 /**
@@ -189,7 +260,6 @@ struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
 	wq_dma->pdev = pci_dev_get(pdev);
 	wq_dma->wq_id = wq->id;
 	wq_dma->max_xfer_bytes = wq->max_xfer_bytes;
-	wq_dma->opcap = wq->conf->idev->caps.opcap[0];
 	wq_dma->num_descs = wq->size;
 	if (wq->conf->idev->pasid_enabled)
 		wq_dma->pasid_priv = FIELD_PREP(IDXD_DESC_PASID,
@@ -214,8 +284,8 @@ err_free_wq_dma:
 }
 
 /**
- * idxd_ims_wq_dma_free() - free submission state that is not registered
- *	with dmaengine, or whose dma_device was released
+ * idxd_ims_wq_dma_free() - free submission state whose channel is not
+ *	registered and not held by any client
  * @wq_dma: state from idxd_ims_wq_dma_alloc()
  */
 void idxd_ims_wq_dma_free(struct idxd_ims_wq_dma *wq_dma)
@@ -229,58 +299,53 @@ void idxd_ims_wq_dma_free(struct idxd_ims_wq_dma *wq_dma)
 }
 
 /**
- * idxd_ims_wq_dma_register() - register the dmaengine channel of a work queue
+ * idxd_ims_wq_dma_register() - add the channel of a work queue
+ * @dma_dev: dmaengine device of the work queue's device
  * @wq_dma: submission state from idxd_ims_wq_dma_alloc()
  *
- * Once this succeeds @wq_dma belongs to dmaengine: it is freed by the
- * device_release callback after idxd_ims_wq_dma_unregister() and after
- * the last client has let go of the channel.
- *
- * Return: 0 or a negative errno from dma_async_device_register().
+ * Return: 0 or a negative errno from dma_async_device_channel_register().
  */
-int idxd_ims_wq_dma_register(struct idxd_ims_wq_dma *wq_dma)
+int idxd_ims_wq_dma_register(struct idxd_ims_dma_dev *dma_dev,
+			     struct idxd_ims_wq_dma *wq_dma)
 {
-	struct dma_device *dma = &wq_dma->dma;
-	u64 opcap = wq_dma->opcap;
+	struct dma_chan *chan = &wq_dma->chan;
 	int rc;
 
-	dma->dev = &wq_dma->pdev->dev;
-	dma_cap_set(DMA_PRIVATE, dma->cap_mask);
-	dma_cap_set(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
-	dma_cap_set(DMA_INTERRUPT, dma->cap_mask);
-	dma->device_prep_dma_interrupt = idxd_ims_prep_interrupt;
-	if (opcap & BIT_ULL(IDXD_OP_MEMMOVE)) {
-		dma_cap_set(DMA_MEMCPY, dma->cap_mask);
-		dma->device_prep_dma_memcpy = idxd_ims_prep_memcpy;
-	}
-	if (opcap & BIT_ULL(IDXD_OP_MEMFILL)) {
-		dma_cap_set(DMA_MEMSET, dma->cap_mask);
-		dma->device_prep_dma_memset = idxd_ims_prep_memset;
-	}
-	dma->device_tx_status = idxd_ims_tx_status;
-	dma->device_issue_pending = idxd_ims_issue_pending;
-	dma->device_release = idxd_ims_dma_release;
-	INIT_LIST_HEAD(&dma->channels);
-
-	wq_dma->chan.device = dma;
-	list_add_tail(&wq_dma->chan.device_node, &dma->channels);
-
-	rc = dma_async_device_register(dma);
-	if (rc)
-		dev_err(dma->dev, "wq%d: dmaengine registration failed: %d\n",
+	chan->device = &dma_dev->dma;
+	list_add_tail(&chan->device_node, &dma_dev->dma.channels);
+	rc = dma_async_device_channel_register(&dma_dev->dma, chan, NULL);
+	if (rc) {
+		list_del(&chan->device_node);
+		dev_err(&wq_dma->pdev->dev, "wq%d: dmaengine channel registration failed: %d\n",
 			wq_dma->wq_id, rc);
+	}
 	return rc;
 }
 
 /**
- * idxd_ims_wq_dma_unregister() - remove the dmaengine channel of a work queue
+ * idxd_ims_wq_dma_unregister() - remove the channel of a work queue and
+ *	free its submission state
+ * @dma_dev: dmaengine device the channel belongs to
  * @wq_dma: registered submission state; it must no longer accept
  *	descriptors
  *
- * Drops the registration reference: @wq_dma is freed now, or when the last
- * client releases the channel.
+ * A channel still held by a client (which should have let go before the
+ * work queue was disabled) keeps its memory until @dma_dev is released.
+ *
+ * Context: process context; &idxd_ims_conf.lock held.
  */
-void idxd_ims_wq_dma_unregister(struct idxd_ims_wq_dma *wq_dma)
+void idxd_ims_wq_dma_unregister(struct idxd_ims_dma_dev *dma_dev,
+				struct idxd_ims_wq_dma *wq_dma)
 {
-	dma_async_device_unregister(&wq_dma->dma);
+	int clients = wq_dma->chan.client_count;
+
+	dma_async_device_channel_unregister(&dma_dev->dma, &wq_dma->chan);
+	list_del(&wq_dma->chan.device_node);
+	if (clients) {
+		dev_warn(&wq_dma->pdev->dev, "wq%d disabled while %d clients hold its channel\n",
+			 wq_dma->wq_id, clients);
+		list_add(&wq_dma->parked_node, &dma_dev->parked);
+		return;
+	}
+	idxd_ims_wq_dma_free(wq_dma);
 }

@@ -243,8 +243,19 @@ int idxd_ims_device_enable(struct idxd_ims_conf *conf)
 	rc = conf_cmd(conf, IDXD_CMD_ENABLE_DEVICE, 0, "enable device");
 	if (rc)
 		goto out_unlock;
+	conf->dma_dev = idxd_ims_dma_dev_register(conf);
+	if (IS_ERR(conf->dma_dev)) {
+		rc = PTR_ERR(conf->dma_dev);
+		conf->dma_dev = NULL;
+		goto err_disable_device;
+	}
 	conf->enabled = true;
 	dev_info(&conf->dev, "enabled\n");
+	mutex_unlock(&conf->lock);
+	return 0;
+
+err_disable_device:
+	conf_cmd(conf, IDXD_CMD_DISABLE_DEVICE, 0, "disable device");
 out_unlock:
 	mutex_unlock(&conf->lock);
 	return rc;
@@ -262,6 +273,8 @@ void idxd_ims_device_disable(struct idxd_ims_conf *conf)
 {
 	mutex_lock(&conf->lock);
 	if (conf->enabled) {
+		idxd_ims_dma_dev_unregister(conf->dma_dev);
+		conf->dma_dev = NULL;
 		if (conf_cmd(conf, IDXD_CMD_DISABLE_DEVICE, 0, "disable device"))
 			dev_warn(&conf->dev, "disable failed, device state is unknown\n");
 		conf->enabled = false;
@@ -377,7 +390,7 @@ static void desc_finish(struct idxd_ims_wq_dma *wq_dma,
 
 		result.residue = done < desc->len ? desc->len - done : 0;
 		if (status)
-			dev_dbg(wq_dma->dma.dev,
+			dev_dbg(&wq_dma->pdev->dev,
 				"wq%d: descriptor failed, status %#x\n",
 				wq_dma->wq_id, status);
 	}
@@ -529,7 +542,7 @@ int idxd_ims_wq_enable(struct idxd_ims_wq *wq)
 	wq_dma->accepting = true;
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 
-	rc = idxd_ims_wq_dma_register(wq_dma);
+	rc = idxd_ims_wq_dma_register(conf->dma_dev, wq_dma);
 	if (rc)
 		goto err_stop_accepting;
 
@@ -591,7 +604,7 @@ void idxd_ims_wq_disable(struct idxd_ims_wq *wq)
 	wq->vector = NULL;
 	wq_set_dma(wq, NULL);
 	idxd_ims_wq_dma_complete(wq_dma, true);
-	idxd_ims_wq_dma_unregister(wq_dma);
+	idxd_ims_wq_dma_unregister(conf->dma_dev, wq_dma);
 	wq->enabled = false;
 	dev_info(&wq->dev, "disabled\n");
 out_unlock:

@@ -142,20 +142,34 @@ struct idxd_ims_desc {
 };
 
 /**
- * struct idxd_ims_wq_dma - submission state and dmaengine provider of one
+ * struct idxd_ims_dma_dev - the dmaengine device of one enabled device
+ * @dma: the dma_device; one channel per enabled kernel work queue. Its
+ *	device_release callback frees this structure once the device is
+ *	disabled and the last client reference is gone
+ * @pdev: PCI function the channels' DMA is mapped for (reference held)
+ * @parked: submission states whose channel was still held by a client
+ *	when their work queue was disabled; freed with this structure
+ *	(protected by &idxd_ims_conf.lock while registered)
+ */
+struct idxd_ims_dma_dev {
+	struct dma_device dma;
+	struct pci_dev *pdev;
+	struct list_head parked;
+};
+
+/**
+ * struct idxd_ims_wq_dma - submission state and dmaengine channel of one
  *	enabled kernel work queue
- * @dma: the dma_device; its device_release callback frees this structure
- *	once the queue is disabled and the last client reference is gone
- * @chan: the single channel of @dma
+ * @chan: the work queue's channel on &idxd_ims_conf.dma_dev
  * @pdev: PCI function the descriptors and completion records belong to
- *	(reference held until release)
+ *	(reference held until freed)
  * @wq_id: index of the work queue, for messages
  * @max_xfer_bytes: largest transfer accepted by the work queue
- * @opcap: first 64 bits of the device's OPCAP (opcodes 0..63)
  * @num_descs: entries of @descs (the work queue size)
  * @descs: descriptor pool
  * @comps: completion records of @descs, one DMA coherent block
  * @comps_dma: bus address of @comps
+ * @parked_node: link in &idxd_ims_dma_dev.parked
  * @lock: protects @accepting, @portal, @vector, @free_descs and
  *	@active_descs; taken from the completion interrupt thread
  * @accepting: the work queue is enabled and takes descriptors
@@ -168,16 +182,15 @@ struct idxd_ims_desc {
  * @active_descs: descriptors submitted to the device, not yet completed
  */
 struct idxd_ims_wq_dma {
-	struct dma_device dma;
 	struct dma_chan chan;
 	struct pci_dev *pdev;
 	int wq_id;
 	u64 max_xfer_bytes;
-	u64 opcap;
 	unsigned int num_descs;
 	struct idxd_ims_desc *descs;
 	struct idxd_hw_completion *comps;
 	dma_addr_t comps_dma;
+	struct list_head parked_node;
 
 	spinlock_t lock; /* see @lock above */
 	bool accepting;
@@ -250,6 +263,8 @@ struct idxd_ims_wq {
  * @rdbuf_limit: device-wide read buffer limit (protected by @lock)
  * @wq_dma_lock: protects publishing and clearing &idxd_ims_wq.wq_dma, so
  *	that the halt handler, which cannot take @lock, sees only live state
+ * @dma_dev: dmaengine device while the device is enabled (protected by
+ *	@lock)
  * @num_wqs: entries of @wqs
  * @num_groups: entries of @groups
  * @num_engines: entries of @engines
@@ -266,6 +281,7 @@ struct idxd_ims_conf {
 	u32 cmd_status;
 	unsigned int rdbuf_limit;
 	spinlock_t wq_dma_lock; /* see @wq_dma_lock above */
+	struct idxd_ims_dma_dev *dma_dev;
 	unsigned int num_wqs;
 	unsigned int num_groups;
 	unsigned int num_engines;
@@ -292,10 +308,14 @@ void idxd_ims_wq_dma_put_desc(struct idxd_ims_wq_dma *wq_dma,
 void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort);
 
 /* dma.c: dmaengine provider */
+struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf);
+void idxd_ims_dma_dev_unregister(struct idxd_ims_dma_dev *dma_dev);
 struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq);
 void idxd_ims_wq_dma_free(struct idxd_ims_wq_dma *wq_dma);
-int idxd_ims_wq_dma_register(struct idxd_ims_wq_dma *wq_dma);
-void idxd_ims_wq_dma_unregister(struct idxd_ims_wq_dma *wq_dma);
+int idxd_ims_wq_dma_register(struct idxd_ims_dma_dev *dma_dev,
+			     struct idxd_ims_wq_dma *wq_dma);
+void idxd_ims_wq_dma_unregister(struct idxd_ims_dma_dev *dma_dev,
+				struct idxd_ims_wq_dma *wq_dma);
 dma_cookie_t idxd_ims_wq_dma_submit(struct idxd_ims_wq_dma *wq_dma,
 				    struct idxd_ims_desc *desc);
 
