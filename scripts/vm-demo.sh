@@ -33,14 +33,14 @@ cat > $conf <<JSON
       {
         "dev":"group$id.0",
         "grouped_workqueues":[
-          { "dev":"wq$id.0", "mode":"dedicated", "size":16, "priority":10,
+          { "dev":"wq$id.0", "group_id":0, "mode":"dedicated", "size":16, "priority":10,
             "type":"kernel", "name":"demo0", "driver_name":"dmaengine" },
-          { "dev":"wq$id.1", "mode":"dedicated", "size":16, "priority":10,
+          { "dev":"wq$id.1", "group_id":0, "mode":"dedicated", "size":16, "priority":10,
             "type":"kernel", "name":"demo1", "driver_name":"dmaengine" }
         ],
         "grouped_engines":[
-          { "dev":"engine$id.0" }, { "dev":"engine$id.1" },
-          { "dev":"engine$id.2" }, { "dev":"engine$id.3" }
+          { "dev":"engine$id.0", "group_id":0 }, { "dev":"engine$id.1", "group_id":0 },
+          { "dev":"engine$id.2", "group_id":0 }, { "dev":"engine$id.3", "group_id":0 }
         ]
       }
     ]

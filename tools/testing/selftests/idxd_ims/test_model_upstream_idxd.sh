@@ -49,10 +49,10 @@ cat > $conf <<JSON
       {
         "dev":"group$id.0",
         "grouped_workqueues":[
-          { "dev":"wq$id.0", "mode":"dedicated", "size":16, "priority":10,
+          { "dev":"wq$id.0", "group_id":0, "mode":"dedicated", "size":16, "priority":10,
             "type":"kernel", "name":"model-test", "driver_name":"dmaengine" }
         ],
-        "grouped_engines":[ { "dev":"engine$id.0" } ]
+        "grouped_engines":[ { "dev":"engine$id.0", "group_id":0 } ]
       }
     ]
   }
