@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Build the idxd_ims test kernel: Debian's linux-source-6.12 with
-# kernel/patches/ applied and kernel/idxd_ims.config merged over tinyconfig.
+# Build the idxd_ims test kernel: Debian's linux-source-6.12 with the PCI/IMS
+# series (kernel/patches/) and the fixes the tests need (kernel/fixes/)
+# applied, and kernel/idxd_ims.config merged over tinyconfig.
 # The result is cached under $IDXD_IMS_CACHE/kernel-<hash of the inputs>, so
 # an unchanged tree is built once. ccache shares objects between keys.
 #
@@ -15,11 +16,12 @@ set -euo pipefail
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims.config
 PATCHES=$IDXD_IMS_TOP/kernel/patches
+FIXES=$IDXD_IMS_TOP/kernel/fixes
 
 [ -f "$TARBALL" ] || die "$TARBALL missing: run scripts/install-deps.sh"
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 key=$(printf '%s\n%s\n' "$pkgver" \
-	"$(hash_inputs "$PATCHES" "$FRAGMENT" "$0")" | sha256sum | cut -c1-16)
+	"$(hash_inputs "$PATCHES" "$FIXES" "$FRAGMENT" "$0")" | sha256sum | cut -c1-16)
 dir=$IDXD_IMS_CACHE/kernel-$key
 src=$dir/src
 obj=$dir/build
@@ -33,19 +35,24 @@ kmake() {
 	nice make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" "$@"
 }
 
+# apply_series DIR: apply DIR/series to the source tree, in order.
+apply_series() {
+	local p
+	[ -f "$1/series" ] || return 0
+	while read -r p; do
+		case "$p" in ''|'#'*) continue ;; esac
+		log "applying $p"
+		patch -d "$src" -p1 -s --no-backup-if-mismatch < "$1/$p" ||
+			die "patch $p does not apply"
+	done < "$1/series"
+}
+
 unpack() {
 	rm -rf "$src" "$obj"
 	mkdir -p "$src" "$obj"
 	tar -xf "$TARBALL" -C "$src" --strip-components=1
-	if [ -f "$PATCHES/series" ]; then
-		local p
-		while read -r p; do
-			case "$p" in ''|'#'*) continue ;; esac
-			log "applying $p"
-			patch -d "$src" -p1 -s --no-backup-if-mismatch \
-				< "$PATCHES/$p" || die "patch $p does not apply"
-		done < "$PATCHES/series"
-	fi
+	apply_series "$PATCHES"
+	apply_series "$FIXES"
 }
 
 configure() {

@@ -37,7 +37,7 @@ for f in $sources; do
 	"${checkpatch[@]}" -f "$f" > "$tmp/log" 2>&1
 	report "checkpatch --strict $f" "$tmp/log"
 done
-for f in $(git ls-files 'kernel/patches/*.patch'); do
+for f in $(git ls-files 'kernel/patches/*.patch' 'kernel/fixes/*.patch'); do
 	GIT_DIR=/nonexistent "$KSRC/scripts/checkpatch.pl" --strict --quiet --no-tree "$f" \
 		> "$tmp/log" 2>&1
 	report "checkpatch --strict $f" "$tmp/log"
