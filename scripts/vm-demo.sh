@@ -70,7 +70,7 @@ dmesg | grep 'dmatest: .*summary' | sed 's/.*dmatest: //'
 echo "wall time: $start -> $end s (uptime)"
 
 say "IMS vectors in use"
-cat /sys/kernel/debug/idxd_ims/*/ims 2>/dev/null ||
+cat /sys/kernel/debug/idxd_ims/*/vectors 2>/dev/null ||
 	echo "(debugfs IMS table not available)"
 
 say "interrupts of idxd_ims (/proc/interrupts)"
