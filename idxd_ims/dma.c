@@ -251,8 +251,11 @@ struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
 	wq_dma->descs = kcalloc(wq->size, sizeof(*wq_dma->descs), GFP_KERNEL);
 	if (!wq_dma->descs)
 		goto err_free_wq_dma;
+	/* IAX completion records are 64 bytes (and 64-byte aligned) */
+	wq_dma->comp_size = wq->conf->idev->type == IDXD_IMS_TYPE_IAX ?
+			    IDXD_IAX_COMP_SIZE : IDXD_DSA_COMP_SIZE;
 	wq_dma->comps = dma_alloc_coherent(&pdev->dev,
-					   wq->size * sizeof(*wq_dma->comps),
+					   wq->size * wq_dma->comp_size,
 					   &wq_dma->comps_dma, GFP_KERNEL);
 	if (!wq_dma->comps)
 		goto err_free_descs;
@@ -270,8 +273,8 @@ struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
 	for (i = 0; i < wq->size; i++) {
 		struct idxd_ims_desc *desc = &wq_dma->descs[i];
 
-		desc->comp = &wq_dma->comps[i];
-		desc->comp_dma = wq_dma->comps_dma + i * sizeof(*wq_dma->comps);
+		desc->comp = wq_dma->comps + i * wq_dma->comp_size;
+		desc->comp_dma = wq_dma->comps_dma + i * wq_dma->comp_size;
 		list_add_tail(&desc->node, &wq_dma->free_descs);
 	}
 	return wq_dma;
@@ -291,7 +294,7 @@ err_free_wq_dma:
 void idxd_ims_wq_dma_free(struct idxd_ims_wq_dma *wq_dma)
 {
 	dma_free_coherent(&wq_dma->pdev->dev,
-			  wq_dma->num_descs * sizeof(*wq_dma->comps),
+			  wq_dma->num_descs * wq_dma->comp_size,
 			  wq_dma->comps, wq_dma->comps_dma);
 	pci_dev_put(wq_dma->pdev);
 	kfree(wq_dma->descs);

@@ -167,6 +167,7 @@ struct idxd_ims_dma_dev {
  * @max_xfer_bytes: largest transfer accepted by the work queue
  * @num_descs: entries of @descs (the work queue size)
  * @descs: descriptor pool
+ * @comp_size: bytes per completion record (32 on DSA, 64 on IAX)
  * @comps: completion records of @descs, one DMA coherent block
  * @comps_dma: bus address of @comps
  * @parked_node: link in &idxd_ims_dma_dev.parked
@@ -188,7 +189,8 @@ struct idxd_ims_wq_dma {
 	u64 max_xfer_bytes;
 	unsigned int num_descs;
 	struct idxd_ims_desc *descs;
-	struct idxd_hw_completion *comps;
+	size_t comp_size;
+	void *comps;
 	dma_addr_t comps_dma;
 	struct list_head parked_node;
 
