@@ -78,11 +78,21 @@ OBJECT_DECLARE_SIMPLE_TYPE(IntelDSAState, INTEL_DSA)
 #define R_CMDCAP                0xb0
 #define R_SWERR                 0xc0
 #define R_SWERR_END             0xe0
+#define R_EVLCFG                0xe0
+#define R_EVLSTATUS             0xf0
 
 #define GENCFG_WMASK            0x10ff      /* rdbuf_limit, user_int_en */
+#define GENCFG_EVL_EN           BIT(13)
 #define GENCTRL_SOFTERR_INT     BIT(0)
 #define GENCTRL_HALT_INT        BIT(1)
+#define GENCTRL_EVL_INT         BIT(2)
 #define GENCTRL_WMASK           0x3
+
+/* Event log (optional, "evl" property): 64-byte entries */
+#define EVL_ENTRY_SIZE          64
+#define EVLCFG0_WMASK           0xfffffffffffff003ULL
+#define EVLCFG1_WMASK           0xfffffffffULL
+#define EVLSTATUS_INT_PENDING   BIT(30)     /* in the upper dword */
 
 #define GENSTS_DISABLED         0
 #define GENSTS_ENABLED          1
@@ -91,6 +101,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(IntelDSAState, INTEL_DSA)
 #define INTC_ERR                BIT(0)
 #define INTC_CMD                BIT(1)
 #define INTC_HALT               BIT(4)
+#define INTC_EVL                BIT(5)
 
 #define CMD_INT_REQ             BIT(31)
 #define CMDSTS_ACTIVE           BIT(31)
@@ -281,6 +292,7 @@ struct IntelDSAState {
     uint32_t ims_mult;
     uint32_t version;
     bool int_handles;
+    bool evl;
 
     /* Fault injection (settable at run time with qom-set) */
     uint32_t fail_count;
@@ -299,6 +311,10 @@ struct IntelDSAState {
     uint32_t cmd;
     uint32_t cmdsts;
     uint64_t swerr[4];
+    uint64_t evlcfg[2];
+    uint32_t evl_head;
+    uint32_t evl_tail;
+    bool evl_pending;
     uint64_t grpcfg[DSA_MAX_GROUPS][GRPCFG_QWORDS];
     uint32_t perm[DSA_MAX_WQS + 1];
     uint32_t (*ims)[4];
@@ -344,6 +360,7 @@ static uint64_t dsa_gencap(IntelDSAState *s)
            BIT_ULL(2) | BIT_ULL(3) |    /* cache control mem/cache */
            (s->int_handles ? BIT_ULL(4) : 0) |
            BIT_ULL(8) |                 /* destination readback */
+           (s->evl ? BIT_ULL(13) : 0) | /* 64-byte event log entries */
            (31ULL << 16) |              /* max transfer 2 GiB */
            (10ULL << 21) |              /* max batch 1024 */
            ((uint64_t)s->ims_mult << 25) |
@@ -406,31 +423,72 @@ static void dsa_ims_fire(IntelDSAState *s, uint32_t idx)
     msi_send_message(PCI_DEVICE(s), msg);
 }
 
+/*
+ * With the event log enabled, errors are appended to it instead of SWERR.
+ * Entry: the SWERR-style header qword (without valid/overflow), the
+ * interrupt handle at byte 12, the fault address at 16 and a completion
+ * record holding the error status at 32.
+ */
+static void dsa_evl_log(IntelDSAState *s, uint64_t q0, const uint8_t *desc,
+                        uint64_t fault_addr)
+{
+    uint32_t size = s->evlcfg[1] & 0xffff;
+    uint64_t base = s->evlcfg[0] & ~0xfffULL;
+    uint8_t ent[EVL_ENTRY_SIZE] = { 0 };
+
+    if (!size || (s->evl_tail + 1) % size == s->evl_head) {
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: event log full, error "
+                      "0x%x lost\n", (unsigned)(q0 >> 8) & 0xff);
+        return;
+    }
+    stq_le_p(ent, q0 & ~(SWERR_VALID | SWERR_OVERFLOW));
+    if (desc) {
+        stw_le_p(ent + 12, lduw_le_p(desc + 36));
+    }
+    stq_le_p(ent + 16, fault_addr);
+    ent[32] = (q0 >> 8) & 0xff;
+    if (pci_dma_write(PCI_DEVICE(s), base + s->evl_tail * EVL_ENTRY_SIZE, ent,
+                      sizeof(ent)) != MEMTX_OK) {
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: event log not writable\n");
+        return;
+    }
+    s->evl_tail = (s->evl_tail + 1) % size;
+    s->evl_pending = true;
+    s->intcause |= INTC_EVL;
+    if (s->genctrl & GENCTRL_EVL_INT) {
+        msix_notify(PCI_DEVICE(s), 0);
+    }
+}
+
 static void dsa_swerr(IntelDSAState *s, uint8_t error, const uint8_t *desc,
                       int wq_idx, bool batch, uint64_t fault_addr)
 {
-    uint64_t q0;
+    uint64_t q0 = SWERR_VALID | ((uint64_t)error << 8);
+
+    if (desc) {
+        uint32_t dw0 = ldl_le_p(desc);
+
+        q0 |= SWERR_DESC_VALID;
+        q0 |= (uint64_t)desc[7] << 32;
+        q0 |= (uint64_t)(dw0 & 0xfffff) << 40;
+        if (dw0 & BIT(31)) {
+            q0 |= SWERR_PRIV;
+        }
+    }
+    if (wq_idx >= 0) {
+        q0 |= SWERR_WQ_IDX_VALID | ((uint64_t)wq_idx << 16);
+    }
+    if (batch) {
+        q0 |= SWERR_BATCH;
+    }
+    if (s->gencfg & GENCFG_EVL_EN) {
+        dsa_evl_log(s, q0, desc, fault_addr);
+        return;
+    }
 
     if (s->swerr[0] & SWERR_VALID) {
         s->swerr[0] |= SWERR_OVERFLOW;
     } else {
-        q0 = SWERR_VALID | ((uint64_t)error << 8);
-        if (desc) {
-            uint32_t dw0 = ldl_le_p(desc);
-
-            q0 |= SWERR_DESC_VALID;
-            q0 |= (uint64_t)desc[7] << 32;
-            q0 |= (uint64_t)(dw0 & 0xfffff) << 40;
-            if (dw0 & BIT(31)) {
-                q0 |= SWERR_PRIV;
-            }
-        }
-        if (wq_idx >= 0) {
-            q0 |= SWERR_WQ_IDX_VALID | ((uint64_t)wq_idx << 16);
-        }
-        if (batch) {
-            q0 |= SWERR_BATCH;
-        }
         s->swerr[0] = q0;
         s->swerr[1] = 0;
         s->swerr[2] = fault_addr;
@@ -1086,6 +1144,9 @@ static void dsa_reset_state(IntelDSAState *s)
     s->cmd = 0;
     s->cmdsts = 0;
     memset(s->swerr, 0, sizeof(s->swerr));
+    memset(s->evlcfg, 0, sizeof(s->evlcfg));
+    s->evl_head = s->evl_tail = 0;
+    s->evl_pending = false;
     memset(s->grpcfg, 0, sizeof(s->grpcfg));
     memset(s->perm, 0, sizeof(s->perm));
     for (i = 0; i < dsa_nims(s); i++) {
@@ -1411,6 +1472,15 @@ static uint32_t dsa_read32(IntelDSAState *s, hwaddr off)
     if (off >= R_SWERR && off < R_SWERR_END) {
         return s->swerr[(off - R_SWERR) / 8] >> shift;
     }
+    if (s->evl && off >= R_EVLCFG && off < R_EVLCFG + 16) {
+        return s->evlcfg[(off - R_EVLCFG) / 8] >> shift;
+    }
+    if (s->evl && off == R_EVLSTATUS) {
+        return s->evl_head;
+    }
+    if (s->evl && off == R_EVLSTATUS + 4) {
+        return s->evl_tail | (s->evl_pending ? EVLSTATUS_INT_PENDING : 0);
+    }
     if (off >= DSA_PERM_OFF && off < DSA_PERM_OFF + 8 * dsa_nvec(s)) {
         return (off & 4) ? 0 : s->perm[(off - DSA_PERM_OFF) / 8];
     }
@@ -1495,14 +1565,46 @@ static void dsa_write_ims(IntelDSAState *s, uint32_t i, uint32_t val)
     }
 }
 
+/* EVLCFG is locked while the log is enabled; head is software's. */
+static void dsa_write_evl(IntelDSAState *s, hwaddr off, uint32_t val)
+{
+    unsigned shift = (off & 4) * 8;
+    uint32_t size = s->evlcfg[1] & 0xffff;
+    uint64_t wmask;
+
+    if (off == R_EVLSTATUS) {
+        if (size && (val & 0xffff) < size) {
+            s->evl_head = val & 0xffff;
+        }
+        return;
+    }
+    if (off == R_EVLSTATUS + 4) {
+        if (val & EVLSTATUS_INT_PENDING) {
+            s->evl_pending = false;
+        }
+        return;
+    }
+    if (s->gencfg & GENCFG_EVL_EN) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "intel-dsa: EVLCFG write while the log is enabled\n");
+        return;
+    }
+    wmask = off < R_EVLCFG + 8 ? EVLCFG0_WMASK : EVLCFG1_WMASK;
+    wmask &= 0xffffffffULL << shift;
+    s->evlcfg[(off - R_EVLCFG) / 8] =
+        (s->evlcfg[(off - R_EVLCFG) / 8] & ~wmask) |
+        (((uint64_t)val << shift) & wmask);
+    s->evl_head = s->evl_tail = 0;
+}
+
 static void dsa_write32(IntelDSAState *s, hwaddr off, uint32_t val)
 {
     switch (off) {
     case R_GENCFG:
-        s->gencfg = val & GENCFG_WMASK;
+        s->gencfg = val & (GENCFG_WMASK | (s->evl ? GENCFG_EVL_EN : 0));
         return;
     case R_GENCTRL:
-        s->genctrl = val & GENCTRL_WMASK;
+        s->genctrl = val & (GENCTRL_WMASK | (s->evl ? GENCTRL_EVL_INT : 0));
         return;
     case R_INTCAUSE:
         s->intcause &= ~val;
@@ -1516,6 +1618,10 @@ static void dsa_write32(IntelDSAState *s, hwaddr off, uint32_t val)
             s->swerr[0] = 0;
             s->swerr[1] = s->swerr[2] = s->swerr[3] = 0;
         }
+        return;
+    }
+    if (s->evl && off >= R_EVLCFG && off < R_EVLSTATUS + 8) {
+        dsa_write_evl(s, off, val);
         return;
     }
     if (off >= DSA_PERM_OFF && off < DSA_PERM_OFF + 8 * dsa_nvec(s)) {
@@ -1778,6 +1884,7 @@ static Property dsa_properties[] = {
     DEFINE_PROP_UINT32("ims-mult", IntelDSAState, ims_mult, 8),
     DEFINE_PROP_UINT32("version", IntelDSAState, version, 0x100),
     DEFINE_PROP_BOOL("int-handles", IntelDSAState, int_handles, false),
+    DEFINE_PROP_BOOL("evl", IntelDSAState, evl, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -47,6 +47,7 @@
 #define DST2                0x600000ULL
 #define LIST                0x700000ULL
 #define DELTA               0x780000ULL
+#define EVL_BASE            0x800000ULL
 
 #define F_CRAV              0x4
 #define F_RCR               0x8
@@ -311,7 +312,7 @@ static void test_identity(void)
                     PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, ==, 8);
 
     g_assert_cmphex(rd32(&t, R_VERSION), ==, 0x100);
-    g_assert_cmphex(rd64(&t, R_GENCAP), ==, 0x915f010fULL);
+    g_assert_cmphex(rd64(&t, R_GENCAP), ==, 0x915f210fULL);
     g_assert_cmphex(rd64(&t, R_WQCAP), ==, 0x1a000000080080ULL);
     g_assert_cmphex(rd64(&t, R_GRPCAP) & 0xffff, ==, 0x6004);
     g_assert_cmphex(rd64(&t, R_ENGCAP), ==, 4);
@@ -336,7 +337,7 @@ static void test_readonly(void)
     wr64(&t, R_GENCAP, 0);
     wr32(&t, R_VERSION, 0);
     wr64(&t, R_OPCAP, 0);
-    g_assert_cmphex(rd64(&t, R_GENCAP), ==, 0x915f010fULL);
+    g_assert_cmphex(rd64(&t, R_GENCAP), ==, 0x915f210fULL);
     g_assert_cmphex(rd32(&t, R_VERSION), ==, 0x100);
     g_assert_cmphex(rd64(&t, R_OPCAP), ==, 0x1000303ffULL);
     wr32(&t, R_GENSTS, 1);
@@ -791,6 +792,50 @@ static void test_faults(void)
     dsa_stop(&t);
 }
 
+static void test_evl(void)
+{
+    DSATest t;
+    Desc d;
+
+    /* Without the log: capability clear, registers absent */
+    dsa_start(&t, ",evl=off");
+    g_assert_cmphex(rd64(&t, R_GENCAP), ==, 0x915f010fULL);
+    wr64(&t, 0xe0, EVL_BASE);
+    g_assert_cmphex(rd64(&t, 0xe0), ==, 0);
+    wr32(&t, 0x80, 1u << 13);
+    g_assert_cmphex(rd32(&t, 0x80), ==, 0);
+    dsa_stop(&t);
+
+    dsa_start(&t, ",evl=on");
+    g_assert_cmphex((rd64(&t, R_GENCAP) >> 13) & 3, ==, 1);
+    /* 64-entry log at EVL_BASE, enabled with its interrupt */
+    wr64(&t, 0xe0, EVL_BASE | 0x5);
+    wr64(&t, 0xe8, 64);
+    g_assert_cmphex(rd64(&t, 0xe0), ==, EVL_BASE | 0x1);
+    wr32(&t, 0x80, 1u << 13);
+    dsa_setup(&t, 0);
+    wr32(&t, R_GENCTRL, 7);
+    /* EVLCFG is locked while the log is enabled */
+    wr64(&t, 0xe8, 128);
+    g_assert_cmphex(rd64(&t, 0xe8), ==, 64);
+    /* A failing descriptor without completion record is logged */
+    d = mkdesc(0x7f, 0, 0, 0, 0, 0);
+    submit(&t, &d, 1, true);
+    g_assert_cmphex(rd32(&t, 0xf4) & 0xffff, ==, 1);
+    g_assert_cmphex(rd32(&t, 0xf4) >> 30, ==, 1);
+    g_assert_cmphex((qtest_readq(t.qts, EVL_BASE) >> 8) & 0xff, ==, 0x10);
+    g_assert_cmphex((qtest_readq(t.qts, EVL_BASE) >> 32) & 0xff, ==, 0x7f);
+    g_assert_cmphex(qtest_readb(t.qts, EVL_BASE + 32), ==, 0x10);
+    g_assert_cmphex(rd32(&t, R_INTCAUSE) & 0x20, ==, 0x20);
+    g_assert_cmphex(mem32(&t, MSG_BASE), ==, 0xa000);
+    g_assert_cmphex(rd64(&t, R_SWERR), ==, 0);
+    /* Software consumes the entry and clears the pending bit */
+    wr32(&t, 0xf0, 1);
+    wr32(&t, 0xf4, 1u << 30);
+    g_assert_cmphex(rd64(&t, 0xf0), ==, (1ULL << 32) | 1);
+    dsa_stop(&t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -809,5 +854,6 @@ int main(int argc, char **argv)
     qtest_add_func("/intel-dsa/ims/pasid", test_ims_pasid);
     qtest_add_func("/intel-dsa/wq-size", test_wq_size);
     qtest_add_func("/intel-dsa/faults", test_faults);
+    qtest_add_func("/intel-dsa/evl", test_evl);
     return g_test_run();
 }
