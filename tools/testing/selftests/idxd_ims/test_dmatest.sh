@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Configure two dedicated kernel work queues with plain sysfs writes, enable
-# them through the dsa bus, and run the kernel's dmatest (memcpy, interrupt
-# driven) on every channel the device provides. Passes when every channel
+# them through the dsa bus, and run the kernel's dmatest (memcpy, and memset
+# when the device has MEMFILL; interrupt driven) on every channel the device
+# provides. Passes when every channel
 # reports 0 failures, no per-transfer error is logged, and each work
 # queue's own completion vector took at least one interrupt per transfer.
 # test_dmatest_fallback.sh sources this file with EXPECT_MODE=msix after
@@ -82,4 +83,46 @@ for w in 0 1; do
 		fail "wq $w took $((a - b)) completion interrupts for $ITERATIONS transfers"
 done
 
-pass "$nchan channels x $ITERATIONS transfers, interrupts on $mode vectors"
+# memset (MEMFILL) as well when the device advertises opcode 4
+ops="memcpy"
+opcap_low=$(sed 's/.*,//' "$(conf_dir)/op_cap")
+if [ $((0x$opcap_low & 0x10)) -ne 0 ]; then
+	echo 0 > $DMATEST/run
+	echo 1 > $DMATEST/dmatest
+	before=$(dmesg | wc -l)
+	for c in $chans; do
+		echo "$c" > $DMATEST/channel || fail "dmatest refused channel $c for memset"
+	done
+	echo 1 > $DMATEST/run
+	cat $DMATEST/wait > /dev/null
+	out=$(dmesg | tail -n +$((before + 1)) | grep 'dmatest: ')
+	echo "$out" | sed 's/^/# /'
+	echo "$out" | grep -q 'result #' && fail "dmatest memset reported failed transfers"
+	for c in $chans; do
+		echo "$out" | grep -q "$c-set0: summary $ITERATIONS tests, 0 failures" ||
+			fail "no clean memset summary for $c"
+	done
+	ops="$ops, memset"
+else
+	log "device has no MEMFILL: memset not tested"
+fi
+
+# several threads per channel: concurrent submission and completion, with
+# no more threads than the 8 descriptor slots of each work queue
+echo 0 > $DMATEST/run
+echo 0 > $DMATEST/dmatest
+echo 4 > $DMATEST/threads_per_chan
+before=$(dmesg | wc -l)
+for c in $chans; do
+	echo "$c" > $DMATEST/channel || fail "dmatest refused channel $c for 4 threads"
+done
+echo 1 > $DMATEST/run
+cat $DMATEST/wait > /dev/null
+out=$(dmesg | tail -n +$((before + 1)) | grep 'dmatest: ')
+echo "$out" | grep -q 'result #' && fail "dmatest with 4 threads per channel reported failed transfers"
+n=$(echo "$out" | grep -c "summary $ITERATIONS tests, 0 failures")
+[ "$n" -eq $((4 * nchan)) ] ||
+	fail "$n of $((4 * nchan)) threads reported a clean summary: $out"
+ops="$ops, 4 threads/channel"
+
+pass "$nchan channels x $ITERATIONS transfers ($ops), interrupts on $mode vectors"
