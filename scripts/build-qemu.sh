@@ -144,5 +144,12 @@ mkdir -p "$out"
 cp "$work/build/qemu-system-x86_64" "$work/build/tests/qtest/intel-dsa-test" \
 	"$out/"
 touch "$out/.complete"
+
+# Keep the three most recent builds; a running QEMU keeps its binary open.
+ls -1dt "$CACHE"/qemu-[0-9a-f]* 2>/dev/null | grep -E '/qemu-[0-9a-f]{16}$' |
+	tail -n +4 | while read -r old; do
+	log "removing old build $old"
+	rm -rf "$old"
+done
 log "built $bin"
 echo "$bin"
