@@ -44,12 +44,17 @@ mkdir -p "$DL"
 exec 9>"$CACHE/qemu.lock"
 flock 9
 
-dsc=$(ls "$DL"/qemu_*.dsc 2>/dev/null | sort -V | tail -n 1 || true)
+newest_dsc() {
+	find "$DL" -maxdepth 1 -name 'qemu_*.dsc' | sort -V | tail -n 1
+}
+
+dsc=$(newest_dsc)
 if [ -z "$dsc" ]; then
 	log "downloading Debian qemu source package into $DL"
 	(cd "$DL" && apt-get source --download-only qemu >&2) ||
 		die "apt-get source qemu failed (deb-src missing? run scripts/install-deps.sh)"
-	dsc=$(ls "$DL"/qemu_*.dsc | sort -V | tail -n 1)
+	dsc=$(newest_dsc)
+	[ -n "$dsc" ] || die "no qemu .dsc in $DL after apt-get source"
 fi
 version=$(sed -n 's/^Version: //p' "$dsc" | head -n 1)
 [ -n "$version" ] || die "cannot read the version from $dsc"
@@ -146,8 +151,9 @@ cp "$work/build/qemu-system-x86_64" "$work/build/tests/qtest/intel-dsa-test" \
 touch "$out/.complete"
 
 # Keep the three most recent builds; a running QEMU keeps its binary open.
-ls -1dt "$CACHE"/qemu-[0-9a-f]* 2>/dev/null | grep -E '/qemu-[0-9a-f]{16}$' |
-	tail -n +4 | while read -r old; do
+find "$CACHE" -maxdepth 1 -type d -regextype posix-extended \
+	-regex '.*/qemu-[0-9a-f]{16}' -printf '%T@ %p\n' | sort -rn |
+	tail -n +4 | cut -d' ' -f2- | while read -r old; do
 	log "removing old build $old"
 	rm -rf "$old"
 done

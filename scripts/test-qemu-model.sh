@@ -12,8 +12,6 @@ set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-log() { echo "test-qemu-model: $*" >&2; }
-
 if [ "${1:-}" = "--no-build" ]; then
 	export IDXD_IMS_QEMU_NO_BUILD=1
 fi
