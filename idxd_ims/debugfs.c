@@ -21,6 +21,12 @@
  *                                  move, plus 2 ms for a duplicate; the
  *                                  count itself is not checked
  *            mask <index> / unmask <index>
+ *            bad_handle <n>        submit n (1..8) NOOPs back to back whose
+ *                                  completion interrupt names an entry
+ *                                  that does not exist; succeeds when all
+ *                                  complete with "invalid interrupt
+ *                                  handle" (the device also reports them
+ *                                  as software errors)
  *            bad_template          try to create an IMS domain from a
  *                                  broken template (needs no vectors in use)
  */
@@ -40,6 +46,7 @@
 #define IDXD_IMS_FIRE_TIMEOUT_MS	5000
 #define IDXD_IMS_FIRE_IRQ_WAIT_MS	1000
 #define IDXD_IMS_FIRE_SETTLE_US		2000
+#define IDXD_IMS_BAD_HANDLE_MAX		8
 
 static struct dentry *idxd_ims_debugfs_root;
 
@@ -205,6 +212,71 @@ out_free:
 	return ret;
 }
 
+/*
+ * Submit @count NOOPs requesting a completion interrupt through an entry
+ * past the end of the table, and check that each completes with
+ * "invalid interrupt handle". Exercises the software error reporting of
+ * the misc interrupt.
+ */
+static int idxd_ims_test_bad_handle(struct idxd_ims_dev *idev,
+				    unsigned int count)
+{
+	enum idxd_ims_irq_kind kind = idev->ims_active ? IDXD_IMS_IRQ_IMS :
+							 IDXD_IMS_IRQ_MSIX;
+	struct device *dev = &idev->pdev->dev;
+	struct idxd_hw_desc desc = { };
+	size_t size = count * IDXD_IAX_COMP_SIZE;
+	unsigned long timeout;
+	unsigned int i, done;
+	u8 *records;
+	dma_addr_t comp_dma;
+	u8 status;
+	int ret = 0;
+
+	/* one completion record every IDXD_IAX_COMP_SIZE bytes, status first */
+	records = dma_alloc_coherent(dev, size, &comp_dma, GFP_KERNEL);
+	if (!records)
+		return -ENOMEM;
+
+	if (idev->pasid_enabled)
+		desc.pasid_priv = FIELD_PREP(IDXD_DESC_PASID, idev->pasid);
+	desc.flags_opcode = FIELD_PREP(IDXD_DESC_FLAGS, IDXD_DESC_FLAG_CRAV |
+				       IDXD_DESC_FLAG_RCR | IDXD_DESC_FLAG_RCI) |
+			    FIELD_PREP(IDXD_DESC_OPCODE, IDXD_OP_NOOP);
+	desc.int_handle = U16_MAX;
+	for (i = 0; i < count; i++) {
+		desc.completion_addr = comp_dma + i * IDXD_IAX_COMP_SIZE;
+		ret = idxd_ims_wq_submit_desc(idev, &desc, kind);
+		if (ret)
+			break;
+	}
+	count = i;
+
+	timeout = jiffies + msecs_to_jiffies(IDXD_IMS_FIRE_TIMEOUT_MS);
+	do {
+		for (i = 0, done = 0; i < count; i++)
+			done += !!READ_ONCE(records[i * IDXD_IAX_COMP_SIZE]);
+		if (done == count)
+			break;
+		usleep_range(50, 200);
+	} while (time_before(jiffies, timeout));
+	if (done != count) {
+		/* records may still be written: keep the buffer */
+		return -ETIMEDOUT;
+	}
+
+	for (i = 0; i < count && !ret; i++) {
+		status = records[i * IDXD_IAX_COMP_SIZE] & IDXD_COMP_STATUS_MASK;
+		if (status != IDXD_COMP_INT_HANDLE_INVAL) {
+			dev_info(dev, "test hook: bad-handle NOOP %u completed with status %#x\n",
+				 i, status);
+			ret = -EIO;
+		}
+	}
+	dma_free_coherent(dev, size, records, comp_dma);
+	return ret;
+}
+
 static int idxd_ims_test_vec_cmd(struct idxd_ims_dev *idev, const char *verb,
 				 const char *arg)
 {
@@ -271,6 +343,12 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 	}
 	if (arg2)
 		return -EINVAL;
+	if (!strcmp(verb, "bad_handle")) {
+		if (!arg || kstrtouint(arg, 0, &count) || !count ||
+		    count > IDXD_IMS_BAD_HANDLE_MAX)
+			return -EINVAL;
+		return idxd_ims_test_bad_handle(idev, count);
+	}
 	if (!strcmp(verb, "bad_template"))
 		return arg ? -EINVAL : idxd_ims_try_bad_template(idev);
 	return idxd_ims_test_vec_cmd(idev, verb, arg);

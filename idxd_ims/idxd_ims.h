@@ -159,11 +159,13 @@ struct idxd_ims_irq {
  *	the status has been read
  * @cmd_done: completed by the misc interrupt when INTCAUSE.CMD is seen;
  *	only waited on with @cmd_lock held
- * @state_lock: protects @state, @swerr and @swerr_overflow_seen
+ * @state_lock: protects @state, @swerr, @swerr_overflow_seen and
+ *	@swerr_last
  * @state: driver view of the device
  * @swerr: last software error record read from the device
- * @swerr_overflow_seen: an overflowed SWERR was reported and no error
- *	without overflow has been seen since (one message per burst)
+ * @swerr_overflow_seen: an overflowed SWERR was reported in the current
+ *	burst of software errors (one message per burst)
+ * @swerr_last: jiffies of the last software error; a gap ends a burst
  * @halt_work: software reset and restore after a halt
  * @irq_lock: protects @irq_list, @ims_active after probe, and the IMS/MSI-X
  *	index allocation done through the wrappers in ims_domain.c; taken
@@ -196,6 +198,7 @@ struct idxd_ims_dev {
 	enum idxd_ims_dev_state state;
 	u64 swerr[IDXD_SWERR_QWORDS];
 	bool swerr_overflow_seen;
+	unsigned long swerr_last;
 	struct work_struct halt_work;
 
 	struct mutex irq_lock;		/* @irq_list, vector allocation */

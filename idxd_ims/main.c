@@ -16,6 +16,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/iopoll.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <asm/cpufeature.h>
@@ -25,6 +26,8 @@
 #define IDXD_IMS_CMD_TIMEOUT_MS		2000
 #define IDXD_IMS_CMD_POLL_US		10
 #define IDXD_IMS_CMD_POLL_TIMEOUT_US	(IDXD_IMS_CMD_TIMEOUT_MS * 1000)
+/* software errors further apart than this belong to different bursts */
+#define IDXD_IMS_SWERR_BURST_GAP_MS	500
 
 static DEFINE_IDA(idxd_ims_ida);
 
@@ -225,9 +228,17 @@ static void idxd_ims_report_swerr(struct idxd_ims_dev *idev)
 
 	spin_lock(&idev->state_lock);
 	memcpy(idev->swerr, rec, sizeof(rec));
+	/*
+	 * A burst ends with a record that did not overflow or with a quiet
+	 * period; within a burst, overflow is reported once.
+	 */
+	if (time_after(jiffies, idev->swerr_last +
+		       msecs_to_jiffies(IDXD_IMS_SWERR_BURST_GAP_MS)))
+		idev->swerr_overflow_seen = false;
 	report_overflow = (rec[0] & IDXD_SWERR_OVERFLOW) &&
 			  !idev->swerr_overflow_seen;
 	idev->swerr_overflow_seen = !!(rec[0] & IDXD_SWERR_OVERFLOW);
+	idev->swerr_last = jiffies;
 	spin_unlock(&idev->state_lock);
 
 	dev_err_ratelimited(dev,
