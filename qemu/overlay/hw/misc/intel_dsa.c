@@ -104,7 +104,6 @@ OBJECT_DECLARE_SIMPLE_TYPE(IntelDSAState, INTEL_DSA)
 #define INTC_EVL                BIT(5)
 
 #define CMD_INT_REQ             BIT(31)
-#define CMDSTS_ACTIVE           BIT(31)
 
 enum {
     CMD_ENABLE_DEVICE = 1,
@@ -141,7 +140,6 @@ enum {
     CMDSTS_ERR_WQ_SIZE = 0x22,
     CMDSTS_ERR_WQ_PRIOR = 0x23,
     CMDSTS_ERR_WQ_MODE = 0x24,
-    CMDSTS_ERR_BOF_EN = 0x25,
     CMDSTS_ERR_MAX_BATCH_SIZE = 0x27,
     CMDSTS_ERR_MAX_XFER_SIZE = 0x28,
     CMDSTS_ERR_DIS_DEV_EN = 0x31,
@@ -161,7 +159,6 @@ enum {
 #define WQCFG_DWORDS            8
 #define WQCFG_SIZE              (WQCFG_DWORDS * 4)
 #define WQCFG_MODE_DEDICATED    BIT(0)
-#define WQCFG_BOF               BIT(1)
 #define WQCFG_PASID_EN          BIT(28)
 #define WQCFG_STATE_ENABLED     (1u << 30)
 #define WQCFG_STATE_MASK        (3u << 30)
@@ -228,7 +225,6 @@ enum {
     DSA_COMP_DR_OFFSET_NOINC = 0x07,
     DSA_COMP_DR_OFFSET_ERANGE = 0x08,
     DSA_COMP_BAD_OPCODE = 0x10,
-    DSA_COMP_INVALID_FLAGS = 0x11,
     DSA_COMP_XFER_ERANGE = 0x13,
     DSA_COMP_DESC_CNT_ERANGE = 0x14,
     DSA_COMP_DR_ERANGE = 0x15,
@@ -236,7 +232,6 @@ enum {
     DSA_COMP_DESCLIST_ALIGN = 0x18,
     DSA_COMP_INT_HANDLE_INVAL = 0x19,
     DSA_COMP_CRA_ALIGN = 0x1b,
-    DSA_COMP_ADDR_ALIGN = 0x1c,
 };
 
 #define DSA_COMP_WRITE_FAULT    0x80
