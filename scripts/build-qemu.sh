@@ -69,10 +69,12 @@ hash=$( {
 } | sha256sum | cut -c1-16)
 
 # Key of the source tree: everything except the overlay, which is synced
-# into an existing tree so that a model change only recompiles the model.
+# into an existing tree so that a model change only recompiles the model,
+# and the host-side test programs, which are not part of the build.
 base=$( {
 	echo "debian-qemu $version"
-	(cd "$TOP" && find qemu -path qemu/overlay -prune -o -type f -print0 |
+	(cd "$TOP" && find qemu \( -path qemu/overlay -o -path qemu/host-tests \) \
+		-prune -o -type f -print0 |
 		LC_ALL=C sort -z | xargs -0 sha256sum)
 	sha256sum < "$SELF"
 } | sha256sum | cut -c1-16)
