@@ -152,9 +152,10 @@ cp "$work/build/qemu-system-x86_64" "$work/build/tests/qtest/intel-dsa-test" \
 	"$out/"
 touch "$out/.complete"
 
-# Keep the three most recent builds; a running QEMU keeps its binary open.
+# Drop builds older than a day beyond the three most recent (other
+# sessions may still hold the path of a recent one).
 find "$CACHE" -maxdepth 1 -type d -regextype posix-extended \
-	-regex '.*/qemu-[0-9a-f]{16}' -printf '%T@ %p\n' | sort -rn |
+	-regex '.*/qemu-[0-9a-f]{16}' -mmin +1440 -printf '%T@ %p\n' | sort -rn |
 	tail -n +4 | cut -d' ' -f2- | while read -r old; do
 	log "removing old build $old"
 	rm -rf "$old"
