@@ -152,7 +152,7 @@ cp "$work/build/qemu-system-x86_64" "$work/build/tests/qtest/intel-dsa-test" \
 	"$out/"
 touch "$out/.complete"
 
-# Drop builds older than a day beyond the three most recent (other
+# Drop builds older than a day, keeping the three most recent of them (other
 # sessions may still hold the path of a recent one).
 find "$CACHE" -maxdepth 1 -type d -regextype posix-extended \
 	-regex '.*/qemu-[0-9a-f]{16}' -mmin +1440 -printf '%T@ %p\n' | sort -rn |
