@@ -1879,7 +1879,7 @@ static Property dsa_properties[] = {
     DEFINE_PROP_UINT32("ims-mult", IntelDSAState, ims_mult, 8),
     DEFINE_PROP_UINT32("version", IntelDSAState, version, 0x100),
     DEFINE_PROP_BOOL("int-handles", IntelDSAState, int_handles, false),
-    DEFINE_PROP_BOOL("evl", IntelDSAState, evl, true),
+    DEFINE_PROP_BOOL("evl", IntelDSAState, evl, false),
     DEFINE_PROP_END_OF_LIST(),
 };
 
