@@ -133,13 +133,28 @@ idxd_ims_prep_interrupt(struct dma_chan *chan, unsigned long flags)
 
 /*
  * Descriptors of a work queue complete out of order, so a cookie says
- * nothing about earlier ones; completion is reported by callbacks only.
+ * nothing about earlier ones: a transaction is in progress exactly while
+ * its descriptor is on the active list. Its outcome (success or the kind
+ * of failure) is reported through the callback's dmaengine result.
  */
 static enum dma_status idxd_ims_tx_status(struct dma_chan *chan,
 					  dma_cookie_t cookie,
 					  struct dma_tx_state *txstate)
 {
-	return DMA_OUT_OF_ORDER;
+	struct idxd_ims_wq_dma *wq_dma = to_wq_dma(chan);
+	enum dma_status status = DMA_COMPLETE;
+	struct idxd_ims_desc *desc;
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	list_for_each_entry(desc, &wq_dma->active_descs, node) {
+		if (desc->txd.cookie == cookie) {
+			status = DMA_IN_PROGRESS;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	return status;
 }
 
 /* Descriptors go to the device at submit time; nothing is held back. */
