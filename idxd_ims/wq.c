@@ -38,8 +38,9 @@ static void __iomem *grpcfg_base(struct idxd_ims_conf *conf, int group_id)
 }
 
 /*
- * Run a device command; a failure is remembered in conf->cmd_status (the
- * cmd_status sysfs attribute) and reported as -ENXIO.
+ * Run a device command. An error status is remembered in conf->cmd_status
+ * (the cmd_status sysfs attribute, which accel-config decodes); any
+ * failure is reported as -ENXIO, the device refusing what was asked.
  */
 static int conf_cmd(struct idxd_ims_conf *conf, enum idxd_cmd_code code,
 		    u32 operand, const char *what)
@@ -50,15 +51,11 @@ static int conf_cmd(struct idxd_ims_conf *conf, enum idxd_cmd_code code,
 	lockdep_assert_held(&conf->lock);
 
 	rc = idxd_ims_cmd(conf_idev(conf), code, operand, &status);
-	if (rc) {
-		dev_err(&conf->dev, "%s: command %d failed: %d\n", what, code,
-			rc);
-		return rc;
-	}
-	if (FIELD_GET(IDXD_CMDSTS_ERR, status) != IDXD_CMDSTS_SUCCESS) {
+	if (FIELD_GET(IDXD_CMDSTS_ERR, status) != IDXD_CMDSTS_SUCCESS)
 		conf->cmd_status = status;
-		dev_err(&conf->dev, "%s: device reported status %#x\n", what,
-			status);
+	if (rc) {
+		dev_err(&conf->dev, "%s: command %d failed (%d), status %#x\n",
+			what, code, rc, status);
 		return -ENXIO;
 	}
 	return 0;
@@ -94,7 +91,7 @@ static void wq_write_config(struct idxd_ims_wq *wq)
 {
 	struct idxd_ims_conf *conf = wq->conf;
 	void __iomem *base = wqcfg_base(conf, wq->id);
-	u32 limits = 0;
+	u32 limits;
 
 	lockdep_assert_held(&conf->lock);
 
@@ -115,8 +112,9 @@ static void wq_write_config(struct idxd_ims_wq *wq)
 		  base + IDXD_WQCFG_DW_THRESHOLD * 4);
 	iowrite32(wq_pasid_dword(wq), base + IDXD_WQCFG_DW_MODE * 4);
 	iowrite32(limits, base + IDXD_WQCFG_DW_LIMITS * 4);
-	iowrite32(0, base + 4 * 4);
-	iowrite32(0, base + 5 * 4);
+	/* occupancy interrupts are not used */
+	iowrite32(0, base + IDXD_WQCFG_DW_OCCUPANCY_INT * 4);
+	iowrite32(0, base + IDXD_WQCFG_DW_OCCUPANCY_LIMIT * 4);
 }
 
 static void group_write_config(struct idxd_ims_group *group)
@@ -188,7 +186,11 @@ static int conf_check(struct idxd_ims_conf *conf)
 	return 0;
 }
 
-static void conf_write_config(struct idxd_ims_conf *conf)
+/*
+ * Write WQCFG (of the disabled work queues, or of all after a reset),
+ * GRPCFG and the read buffer limit in GENCFG.
+ */
+static void conf_write_config(struct idxd_ims_conf *conf, bool after_reset)
 {
 	struct idxd_ims_dev *idev = conf_idev(conf);
 	unsigned int i;
@@ -197,12 +199,12 @@ static void conf_write_config(struct idxd_ims_conf *conf)
 	lockdep_assert_held(&conf->lock);
 
 	for (i = 0; i < conf->num_wqs; i++)
-		if (!conf->wqs[i]->enabled)
+		if (after_reset || !conf->wqs[i]->enabled)
 			wq_write_config(conf->wqs[i]);
 	for (i = 0; i < conf->num_groups; i++)
 		group_write_config(conf->groups[i]);
 
-	if (conf->rdbuf_limit) {
+	if (idev->caps.grpcap & IDXD_GRPCAP_RDBUF_LIMIT) {
 		gencfg = ioread32(idev->reg_base + IDXD_GENCFG_OFFSET);
 		gencfg &= ~IDXD_GENCFG_RDBUF_LIMIT;
 		gencfg |= FIELD_PREP(IDXD_GENCFG_RDBUF_LIMIT, conf->rdbuf_limit);
@@ -238,7 +240,7 @@ int idxd_ims_device_enable(struct idxd_ims_conf *conf)
 		rc = conf_check(conf);
 		if (rc)
 			goto out_unlock;
-		conf_write_config(conf);
+		conf_write_config(conf, false);
 	}
 	rc = conf_cmd(conf, IDXD_CMD_ENABLE_DEVICE, 0, "enable device");
 	if (rc)
@@ -716,10 +718,7 @@ int idxd_ims_wq_restore(struct idxd_ims_dev *idev)
 	if (!conf->enabled)
 		goto out_unlock;
 
-	for (i = 0; i < conf->num_wqs; i++)
-		wq_write_config(conf->wqs[i]);
-	for (i = 0; i < conf->num_groups; i++)
-		group_write_config(conf->groups[i]);
+	conf_write_config(conf, true);
 	rc = conf_cmd(conf, IDXD_CMD_ENABLE_DEVICE, 0, "re-enable device");
 	if (rc)
 		goto out_unlock;

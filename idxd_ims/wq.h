@@ -34,9 +34,10 @@ struct pci_dev;
 #define IDXD_WQCFG_DW_LIMITS		3
 #define IDXD_WQCFG_MAX_XFER_SHIFT	GENMASK(4, 0)
 #define IDXD_WQCFG_MAX_BATCH_SHIFT	GENMASK(8, 5)
+#define IDXD_WQCFG_DW_OCCUPANCY_INT	4	/* occupancy interrupt handle */
+#define IDXD_WQCFG_DW_OCCUPANCY_LIMIT	5	/* and its threshold/enable */
 #define IDXD_WQCFG_DW_STATUS		6
 #define IDXD_WQCFG_OCCUPANCY		GENMASK(15, 0)
-#define IDXD_WQCFG_DWORDS_WRITTEN	6
 
 /* GRPCFG: 64 bytes per group */
 #define IDXD_GRPCFG_STRIDE		64
