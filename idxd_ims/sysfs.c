@@ -1445,7 +1445,7 @@ static void dmaengine_drv_remove(struct device *dev)
 	idxd_ims_wq_disable(to_wq(dev));
 }
 
-static struct idxd_ims_bus_driver device_driver = {
+static struct idxd_ims_bus_driver idxd_device_drv = {
 	.drv = {
 		.name = IDXD_DRV_NAME_DEVICE,
 		.bus = &dsa_bus_type,
@@ -1457,7 +1457,7 @@ static struct idxd_ims_bus_driver device_driver = {
 	.remove = device_drv_remove,
 };
 
-static struct idxd_ims_bus_driver dmaengine_driver = {
+static struct idxd_ims_bus_driver dmaengine_wq_drv = {
 	.drv = {
 		.name = IDXD_DRV_NAME_DMAENGINE,
 		.bus = &dsa_bus_type,
@@ -1500,17 +1500,17 @@ int idxd_ims_bus_init(void)
 		       rc);
 		return rc;
 	}
-	rc = driver_register(&device_driver.drv);
+	rc = driver_register(&idxd_device_drv.drv);
 	if (rc)
 		goto err_bus;
-	rc = driver_register(&dmaengine_driver.drv);
+	rc = driver_register(&dmaengine_wq_drv.drv);
 	if (rc)
 		goto err_device_driver;
 	accel_config_marker_add();
 	return 0;
 
 err_device_driver:
-	driver_unregister(&device_driver.drv);
+	driver_unregister(&idxd_device_drv.drv);
 err_bus:
 	bus_unregister(&dsa_bus_type);
 	return rc;
@@ -1523,8 +1523,8 @@ void idxd_ims_bus_exit(void)
 {
 	kobject_put(accel_config_marker);
 	accel_config_marker = NULL;
-	driver_unregister(&dmaengine_driver.drv);
-	driver_unregister(&device_driver.drv);
+	driver_unregister(&dmaengine_wq_drv.drv);
+	driver_unregister(&idxd_device_drv.drv);
 	bus_unregister(&dsa_bus_type);
 }
 

@@ -75,13 +75,6 @@ enum idxd_wq_type {
 	IDXD_WQT_USER,
 };
 
-enum idxd_conf_type {
-	IDXD_CONF_DEVICE = 0,
-	IDXD_CONF_WQ,
-	IDXD_CONF_GROUP,
-	IDXD_CONF_ENGINE,
-};
-
 struct idxd_ims_conf;
 
 /**
