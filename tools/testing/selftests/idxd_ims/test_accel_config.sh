@@ -17,10 +17,11 @@ setup_device
 command -v accel-config > /dev/null || skip "accel-config not found"
 CONF=$(conf_name) || fail "no dsa bus device under $BDF"
 at_exit sysfs_reset_config
-at_exit remove_saved
+# shellcheck disable=SC2317 # called through at_exit
 remove_saved() {
 	rm -f "$SAVED"
 }
+at_exit remove_saved
 
 N=${CONF#???}
 WQ=$CONF/wq$N.1

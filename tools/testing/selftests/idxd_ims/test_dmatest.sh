@@ -20,12 +20,12 @@ setup_device
 CONF=$(conf_name) || fail "no dsa bus device under $BDF"
 at_exit sysfs_reset_config
 
-modprobe dmatest 2> /dev/null || skip "dmatest module not available"
-at_exit unload_dmatest
 unload_dmatest() {
 	echo 0 > $DMATEST/run
 	modprobe -r dmatest
 }
+modprobe dmatest 2> /dev/null || skip "dmatest module not available"
+at_exit unload_dmatest
 
 for w in 0 1; do
 	sysfs_setup_kernel_wq $w 8 || fail "cannot configure wq $w through sysfs"
@@ -76,12 +76,12 @@ for c in $chans; do
 		fail "no clean summary for $c"
 done
 
-for w in 0 1; do
-	eval b=\$irq_before$w
-	a=$(irq_count "idxd_ims-wq${CONF#???}.$w")
-	[ $((a - b)) -ge "$ITERATIONS" ] ||
-		fail "wq $w took $((a - b)) completion interrupts for $ITERATIONS transfers"
-done
+irq_after0=$(irq_count "idxd_ims-wq${CONF#???}.0")
+irq_after1=$(irq_count "idxd_ims-wq${CONF#???}.1")
+[ $((irq_after0 - irq_before0)) -ge "$ITERATIONS" ] ||
+	fail "wq 0 took $((irq_after0 - irq_before0)) completion interrupts for $ITERATIONS transfers"
+[ $((irq_after1 - irq_before1)) -ge "$ITERATIONS" ] ||
+	fail "wq 1 took $((irq_after1 - irq_before1)) completion interrupts for $ITERATIONS transfers"
 
 # memset (MEMFILL) as well when the device advertises opcode 4
 ops="memcpy"

@@ -90,7 +90,7 @@ refuse "$EBUSY" "$G/traffic_class_b" 2
 refuse "$EBUSY" "$C/read_buffer_limit" 0
 
 # wrong state: work queue enabled
-echo "$(basename "$W")" > /sys/bus/dsa/drivers/dmaengine/bind ||
+basename "$W" > /sys/bus/dsa/drivers/dmaengine/bind ||
 	fail "cannot enable $(basename "$W")"
 refuse "$EBUSY" "$W/priority" 3
 refuse "$EBUSY" "$W/name" other

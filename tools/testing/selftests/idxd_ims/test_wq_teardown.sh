@@ -21,7 +21,7 @@ enable_two_wqs() {
 	done
 	echo "$CONF" > /sys/bus/dsa/drivers/idxd/bind || fail "cannot enable $CONF"
 	for w in 0 1; do
-		echo "$(basename "$(wq_dir $w)")" > /sys/bus/dsa/drivers/dmaengine/bind ||
+		basename "$(wq_dir $w)" > /sys/bus/dsa/drivers/dmaengine/bind ||
 			fail "cannot enable wq $w"
 	done
 	[ "$(dma_channels | grep -c chan)" -eq 2 ] || fail "expected 2 channels"
