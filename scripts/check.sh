@@ -83,9 +83,15 @@ stage guest "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" || fatal_stage guest
 
 tests=
 [ -n "$T" ] && tests=idxd_ims:$T
+# The setups boot in parallel: a TCG guest running one test at a time keeps
+# about one host core busy.
 for setup in $setups; do
 	stage "vm-$setup" "$IDXD_IMS_TOP/scripts/run-vm.sh" "$QEMU" "$BZIMAGE" \
-		"$work/initramfs.cpio.gz" "$setup" test "$work/vm-$setup" "$tests"
+		"$work/initramfs.cpio.gz" "$setup" test "$work/vm-$setup" \
+		"$tests" &
+done
+wait
+for setup in $setups; do
 	if [ -f "$work/vm-$setup/result" ]; then
 		read -r p f s < "$work/vm-$setup/result"
 		passed=$((passed + p))

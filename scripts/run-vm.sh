@@ -47,7 +47,10 @@ fi
 timeout -s KILL "$timeout" "$qemu" "${args[@]}" -append "$cmdline" \
 	-serial "file:$console" -serial "file:$tap" &
 qpid=$!
-tail -n +1 --pid=$qpid -f "$tap" | sed -u "s/^/[$setup] /"
+start=$SECONDS
+tail -n +1 --pid=$qpid -f "$tap" | while IFS= read -r line; do
+	printf '[%s %4ds] %s\n' "$setup" $((SECONDS - start)) "$line"
+done
 wait $qpid
 qrc=$?
 
