@@ -53,8 +53,16 @@ accel-config enable-device "$dev" || fail "accel-config enable-device"
 accel-config enable-wq "$dev/wq$id.0" "$dev/wq$id.1" ||
 	fail "accel-config enable-wq"
 
-say "device and work queues (accel-config list)"
-accel-config list
+say "device and work queues"
+sysfs=/sys/bus/dsa/devices
+printf '%-8s %-9s %s\n' "$dev" "$(cat $sysfs/$dev/state)" \
+	"ims_size=$(cat $sysfs/$dev/ims_size 2>/dev/null)"
+for wq in $sysfs/wq$id.*; do
+	[ "$(cat "$wq/size")" -gt 0 ] || continue
+	printf '%-8s %-9s mode=%s size=%s type=%s name=%s\n' "${wq##*/}" \
+		"$(cat "$wq/state")" "$(cat "$wq/mode")" "$(cat "$wq/size")" \
+		"$(cat "$wq/type")" "$(cat "$wq/name")"
+done
 
 modprobe dmatest timeout=10000 iterations="$ITERATIONS" test_buf_size=4096
 for chan in $(ls /sys/class/dma); do
@@ -67,7 +75,9 @@ end=$(cut -d' ' -f1 /proc/uptime)
 
 say "workload: dmatest, $ITERATIONS copies of up to 4 KiB per channel"
 dmesg | grep 'dmatest: .*summary' | sed 's/.*dmatest: //'
-echo "wall time: $start -> $end s (uptime)"
+dmesg | grep 'dmatest: .*summary' | awk -v t0="$start" -v t1="$end" '
+	{ ops += $4 }
+	END { s = t1 - t0; printf "total: %d copies in %.2f s, %.0f copies/s\n", ops, s, ops / s }'
 
 say "IMS vectors in use"
 cat /sys/kernel/debug/idxd_ims/*/vectors 2>/dev/null ||
