@@ -76,7 +76,7 @@ end=$(cut -d' ' -f1 /proc/uptime)
 say "workload: dmatest, $ITERATIONS copies of up to 4 KiB per channel"
 dmesg | grep 'dmatest: .*summary' | sed 's/.*dmatest: //'
 dmesg | grep 'dmatest: .*summary' | awk -v t0="$start" -v t1="$end" '
-	{ ops += $4 }
+	match($0, /summary [0-9]+/) { ops += substr($0, RSTART + 8, RLENGTH - 8) }
 	END { s = t1 - t0; printf "total: %d copies in %.2f s, %.0f copies/s\n", ops, s, ops / s }'
 
 say "IMS vectors in use"
