@@ -9,7 +9,7 @@ PWD := $(shell pwd)
 T ?=
 SETUP ?=
 
-.PHONY: all modules modules_install clean help check run shell lint deps
+.PHONY: all modules modules_install clean help check run bench shell lint deps
 
 all: modules
 
@@ -37,6 +37,9 @@ check:
 run:
 	scripts/vm.sh run $(SETUP)
 
+bench:
+	scripts/vm.sh bench $(SETUP)
+
 shell:
 	scripts/vm.sh shell $(SETUP)
 
@@ -52,6 +55,7 @@ help:
 	@echo '  make check [T=<test>] [SETUP=vtd|noiommu]'
 	@echo '                                   lint, build kernel+QEMU, run all tests'
 	@echo '  make run                         demo workload in the VM'
+	@echo '  make bench                       benchmarks in the VM'
 	@echo '  make shell                       a shell in the VM, driver loaded'
 	@echo '  make lint                        checkpatch, sparse, kernel-doc'
 	@echo '  make deps                        only install the Debian packages'

@@ -5,7 +5,8 @@
 #   run-vm.sh QEMU BZIMAGE INITRD SETUP MODE OUTDIR [TESTS]
 # SETUP: vtd (q35 + emulated VT-d with interrupt remapping) or noiommu (q35,
 # no IOMMU, IMS allowed on the vector domain with pci_ims=noremap).
-# MODE: test (kselftests, TAP streamed to stdout), run (demo), shell.
+# MODE: test (kselftests, TAP streamed to stdout), run (demo), bench
+# (benchmarks), shell.
 # In test mode the counts go to OUTDIR/result as "passed failed skipped" and
 # the exit status is non-zero on a failed test, a kernel splat in the
 # console log, or a VM that did not finish (no sentinel) in time.
@@ -40,7 +41,7 @@ esac
 args+=(-device intel-dsa -kernel "$kernel" -initrd "$initrd")
 
 if [ "$mode" != test ]; then
-	[ "$mode" = run ] && cmdline+=" quiet"
+	[ "$mode" != shell ] && cmdline+=" quiet"
 	exec "$qemu" "${args[@]}" -append "$cmdline" -serial stdio
 fi
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # /init of the idxd_ims test VM (busybox ash). The kernel command line
-# passes IDXD_IMS_MODE (test, run or shell), IDXD_IMS_SETUP (vtd or
+# passes IDXD_IMS_MODE (test, run, bench or shell), IDXD_IMS_SETUP (vtd or
 # noiommu) and optionally IDXD_IMS_TESTS (collection:test) as environment
 # variables. Kernel messages go to ttyS0; in test mode the kselftest TAP goes
 # to ttyS1 and ends with the sentinel line "IDXD_IMS_DONE rc=<n>".
@@ -43,6 +43,12 @@ test)
 	rc=$?
 	kmemleak_report
 	echo "IDXD_IMS_DONE rc=$rc" > $tap
+	;;
+bench)
+	for bench in /kselftest/idxd_ims/bench_*.sh; do
+		(cd /kselftest/idxd_ims && "$bench")
+	done
+	echo "IDXD_IMS_DONE rc=$?"
 	;;
 run)
 	/usr/share/idxd_ims/demo.sh

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make run / make shell: build (or reuse) everything, then boot the VM with
-# one virtual DSA device and either run the demo workload or give a shell.
-#   vm.sh run|shell [SETUP]    (SETUP: vtd, the default, or noiommu)
+# make run / make bench / make shell: build (or reuse) everything, then boot
+# the VM with one virtual DSA device and run the demo workload, run the
+# benchmarks, or give a shell.
+#   vm.sh run|bench|shell [SETUP]    (SETUP: vtd, the default, or noiommu)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Benchmark, not a test: dmatest throughput through idxd_ims and through the
+# upstream idxd driver on the same device, same WQ configuration and same
+# dmatest parameters, in the same VM boot. Prints a table and the ratio
+# idxd_ims / idxd. Run by "make bench"; numbers under TCG measure the
+# software path (driver + model), not DSA hardware.
+
+ITERATIONS=${ITERATIONS:-3000}
+BUF=${BUF:-4096}
+conf=/tmp/bench.json
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# configure DRIVER: load DRIVER, set up one group, one engine and one
+# dedicated kernel WQ with accel-config, enable them. Prints the channel.
+configure() {
+	modprobe "$1" || die "cannot load $1"
+	dev=
+	for d in /sys/bus/dsa/devices/dsa*; do
+		[ -e "$d" ] && dev=${d##*/} && break
+	done
+	[ -n "$dev" ] || die "$1 did not probe a DSA device"
+	id=${dev#dsa}
+	cat > $conf <<JSON
+[ { "dev":"$dev", "groups":[ { "dev":"group$id.0",
+    "grouped_workqueues":[ { "dev":"wq$id.0", "group_id":0,
+      "mode":"dedicated", "size":16, "priority":10, "type":"kernel",
+      "name":"bench", "driver_name":"dmaengine" } ],
+    "grouped_engines":[ { "dev":"engine$id.0", "group_id":0 } ] } ] } ]
+JSON
+	accel-config load-config -c $conf > /dev/null 2>&1 &&
+		accel-config enable-device "$dev" > /dev/null 2>&1 &&
+		accel-config enable-wq "$dev/wq$id.0" > /dev/null 2>&1 ||
+		die "accel-config could not configure $dev under $1"
+	ls /sys/class/dma | head -n 1
+}
+
+# run_dmatest CHANNEL: one dmatest thread on CHANNEL; prints "iops KB/s".
+run_dmatest() {
+	dmesg -c > /dev/null
+	modprobe dmatest timeout=10000 iterations="$ITERATIONS" \
+		test_buf_size="$BUF" || die "cannot load dmatest"
+	echo "$1" > /sys/module/dmatest/parameters/channel
+	echo 1 > /sys/module/dmatest/parameters/run
+	cat /sys/module/dmatest/parameters/wait > /dev/null
+	line=$(dmesg | grep "$1-copy0: summary")
+	rmmod dmatest
+	echo "$line" | grep -q ", 0 failures" || die "dmatest failed: $line"
+	echo "$line" | sed 's/.* failures \([0-9.]*\) iops \([0-9]*\) KB\/s.*/\1 \2/'
+}
+
+teardown() {
+	accel-config disable-device "$dev" > /dev/null 2>&1
+	rmmod "$1"
+}
+
+dmesg -n 1
+chan=$(configure idxd_ims)
+ims=$(run_dmatest "$chan")
+teardown idxd_ims
+chan=$(configure idxd)
+upstream=$(run_dmatest "$chan")
+teardown idxd
+
+echo "dmatest memcpy, $ITERATIONS x up to $BUF bytes, 1 thread, 1 dedicated WQ"
+printf '%-10s %12s %12s\n' driver ops/s KB/s
+printf '%-10s %12s %12s\n' idxd_ims $ims
+printf '%-10s %12s %12s\n' idxd $upstream
+echo "$ims $upstream" | awk '{ printf "ratio idxd_ims/idxd: %.2f (ops/s), %.2f (KB/s)\n", $1 / $3, $2 / $4 }'
