@@ -135,9 +135,16 @@ static bool idxd_ims_create_domain(struct idxd_ims_dev *idev)
 				     idxd_ims_table_data(idev));
 }
 
+/*
+ * pci_remove_ims_domain() came with the 6.12 series; v6.2-v6.9 have no way to
+ * remove an IMS domain early, and free it with the device's MSI data when the
+ * driver unbinds.
+ */
 static void idxd_ims_remove_domain(struct idxd_ims_dev *idev)
 {
+#ifdef IDXD_IMS_HAVE_PCI_REMOVE_IMS_DOMAIN
 	pci_remove_ims_domain(idev->pdev);
+#endif
 }
 
 static struct msi_map idxd_ims_alloc_vector(struct idxd_ims_dev *idev,
@@ -166,8 +173,8 @@ static void idxd_ims_free_vector(struct idxd_ims_dev *idev, struct msi_map map)
  *
  * Return: -EINVAL when the broken template was rejected (the expected
  * outcome), -EPROTO if it was accepted, -EBUSY if vectors are in use,
- * -EOPNOTSUPP without IMS, -ENOMEM, or -ENODEV if the real domain could
- * not be created again.
+ * -EOPNOTSUPP without IMS or without pci_remove_ims_domain(), -ENOMEM,
+ * or -ENODEV if the real domain could not be created again.
  */
 int idxd_ims_try_bad_template(struct idxd_ims_dev *idev)
 {
@@ -176,6 +183,9 @@ int idxd_ims_try_bad_template(struct idxd_ims_dev *idev)
 	bool accepted;
 	int ret;
 
+#ifndef IDXD_IMS_HAVE_PCI_REMOVE_IMS_DOMAIN
+	return -EOPNOTSUPP;
+#endif
 	if (!idev->ims_active)
 		return -EOPNOTSUPP;
 

@@ -581,10 +581,16 @@ static void idxd_ims_remove(struct pci_dev *pdev)
 {
 	struct idxd_ims_dev *idev = pci_get_drvdata(pdev);
 
-	idxd_ims_wq_remove(idev);
+	/*
+	 * Stop everything that can reach the work queues before they go: the
+	 * debugfs test hook, and halt recovery (no new halt interrupt, none
+	 * still running, no recovery work queued).
+	 */
 	idxd_ims_debugfs_remove(idev);
 	idxd_ims_disable_error_interrupts(idev);
+	synchronize_irq(idev->misc_irq);
 	cancel_work_sync(&idev->halt_work);
+	idxd_ims_wq_remove(idev);
 	idxd_ims_irq_teardown(idev);
 	idxd_ims_quiesce(idev);
 	idxd_ims_pasid_teardown(idev);
