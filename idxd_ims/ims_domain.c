@@ -15,11 +15,17 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/irq.h>
+#include <linux/moduleparam.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
 #include "idxd_ims.h"
+
+static bool force_msix;
+module_param(force_msix, bool, 0444);
+MODULE_PARM_DESC(force_msix,
+		 "Use dynamic MSI-X for completion interrupts even where PCI/IMS works (default: N)");
 
 /* Instance cookie layout: PASID in bits 19:0, "PASID enabled" flag */
 #define IDXD_IMS_COOKIE_PASID		GENMASK_ULL(19, 0)
@@ -687,8 +693,9 @@ void idxd_ims_irq_handles_revoked(struct idxd_ims_dev *idev)
  * @idev: the device, with MSI-X vector 0 already allocated
  *
  * Creates the IMS domain when the kernel and the parent interrupt domain
- * support it and the device has an IMS table; otherwise falls back to
- * dynamic MSI-X and says so once.
+ * support it, the device has an IMS table and the force_msix module
+ * parameter is not set; otherwise falls back to dynamic MSI-X and says so
+ * once.
  *
  * Return: 0, or -ENODEV when neither IMS nor dynamic MSI-X is available.
  */
@@ -698,7 +705,7 @@ int idxd_ims_irq_setup(struct idxd_ims_dev *idev)
 
 	INIT_WORK(&idev->revoke_work, idxd_ims_revoke_work);
 
-	if (idev->caps.ims_size && idxd_ims_create_domain(idev)) {
+	if (!force_msix && idev->caps.ims_size && idxd_ims_create_domain(idev)) {
 		idev->ims_active = true;
 		return 0;
 	}
@@ -708,7 +715,9 @@ int idxd_ims_irq_setup(struct idxd_ims_dev *idev)
 		return -ENODEV;
 	}
 	idev->ims_active = false;
-	if (!idev->caps.ims_size)
+	if (force_msix)
+		dev_info_once(dev, "force_msix is set; completion interrupts use dynamic MSI-X\n");
+	else if (!idev->caps.ims_size)
 		dev_info_once(dev, "device has no IMS table; completion interrupts use dynamic MSI-X\n");
 	else if (!idxd_ims_kernel_has_pci_ims)
 		dev_info_once(dev, "kernel has no PCI/IMS support; completion interrupts use dynamic MSI-X\n");
