@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: the project's one test command.
-#   check.sh [T=<test>] [SETUP=vtd|noiommu]
+#   check.sh [T=<test>] [SETUP=vtd|noiommu|noopt]
 # Lints, installs what is missing, builds (or reuses) the test kernel and
 # QEMU, builds the module and the kselftests, runs the host-side tests, then
 # boots the VM once per setup and runs the kselftests in it. Ends with one
@@ -18,7 +18,10 @@ for arg in "$@"; do
 	*) die "unknown argument '$arg'" ;;
 	esac
 done
-setups=${SETUP:-vtd noiommu}
+setups=${SETUP:-vtd noiommu noopt}
+# The noopt setup (no remapping, no pci_ims=noremap) only has the tests
+# about IMS being refused and the MSI-X fallback to run.
+NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh
 
 passed=0 failed=0 skipped=0
 # count_tap FILE: add a host-side TAP stream's results to the totals.
@@ -86,9 +89,11 @@ tests=
 # The setups boot in parallel: a TCG guest running one test at a time keeps
 # about one host core busy.
 for setup in $setups; do
+	setup_tests=$tests
+	[ -z "$T" ] && [ "$setup" = noopt ] && setup_tests=$NOOPT_TESTS
 	stage "vm-$setup" "$IDXD_IMS_TOP/scripts/run-vm.sh" "$QEMU" "$BZIMAGE" \
 		"$work/initramfs.cpio.gz" "$setup" test "$work/vm-$setup" \
-		"$tests" &
+		"$setup_tests" &
 done
 wait
 for setup in $setups; do

@@ -3,8 +3,9 @@
 #
 # Boot the test VM once and judge the run.
 #   run-vm.sh QEMU BZIMAGE INITRD SETUP MODE OUTDIR [TESTS]
-# SETUP: vtd (q35 + emulated VT-d with interrupt remapping) or noiommu (q35,
-# no IOMMU, IMS allowed on the vector domain with pci_ims=noremap).
+# SETUP: vtd (q35 + emulated VT-d with interrupt remapping), noiommu (q35,
+# no IOMMU, IMS allowed on the vector domain with pci_ims=noremap) or noopt
+# (no IOMMU and no opt-in: the kernel must refuse IMS).
 # MODE: test (kselftests, TAP streamed to stdout), run (demo), bench
 # (benchmarks), shell.
 # In test mode the counts go to OUTDIR/result as "passed failed skipped" and
@@ -34,8 +35,10 @@ vtd)
 noiommu)
 	cmdline+=" pci_ims=noremap"
 	;;
+noopt)
+	;;
 *)
-	die "unknown setup '$setup' (vtd or noiommu)"
+	die "unknown setup '$setup' (vtd, noiommu or noopt)"
 	;;
 esac
 args+=(-device intel-dsa -kernel "$kernel" -initrd "$initrd")

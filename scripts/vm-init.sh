@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # /init of the idxd_ims test VM (busybox ash). The kernel command line
-# passes IDXD_IMS_MODE (test, run, bench or shell), IDXD_IMS_SETUP (vtd or
-# noiommu) and optionally IDXD_IMS_TESTS (collection:test) as environment
+# passes IDXD_IMS_MODE (test, run, bench or shell), IDXD_IMS_SETUP (vtd,
+# noiommu or noopt) and optionally IDXD_IMS_TESTS (collection:test, comma
+# separated) as environment
 # variables. Kernel messages go to ttyS0; in test mode the kselftest TAP goes
 # to ttyS1 and ends with the sentinel line "IDXD_IMS_DONE rc=<n>".
 
@@ -36,7 +37,11 @@ test)
 	stty -F $tap raw -echo 2>/dev/null
 	cd /kselftest || exit 1
 	if [ -n "$IDXD_IMS_TESTS" ]; then
-		./run_kselftest.sh -t "$IDXD_IMS_TESTS" > $tap 2>&1
+		set --
+		for t in $(echo "$IDXD_IMS_TESTS" | tr ',' ' '); do
+			set -- "$@" -t "$t"
+		done
+		./run_kselftest.sh "$@" > $tap 2>&1
 	else
 		./run_kselftest.sh > $tap 2>&1
 	fi
