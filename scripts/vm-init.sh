@@ -4,9 +4,9 @@
 # /init of the idxd_ims test VM (busybox ash). The kernel command line
 # passes IDXD_IMS_MODE (test, run, bench or shell), IDXD_IMS_SETUP (vtd,
 # noiommu or noopt) and optionally IDXD_IMS_TESTS (collection:test, comma
-# separated) as environment
-# variables. Kernel messages go to ttyS0; in test mode the kselftest TAP goes
-# to ttyS1 and ends with the sentinel line "IDXD_IMS_DONE rc=<n>".
+# separated) as environment variables. Kernel messages go to ttyS0; in test
+# mode the kselftest TAP goes to ttyS1 and ends with the sentinel line
+# "IDXD_IMS_DONE rc=<n>".
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export IDXD_IMS_SETUP
