@@ -7,6 +7,9 @@
 # operator wants to see: device and WQ state, the IMS vectors in use with
 # their interrupt counts, operations and throughput.
 
+TEST=demo
+. /kselftest/idxd_ims/lib.sh
+
 ITERATIONS=${ITERATIONS:-2000}
 conf=/tmp/idxd_ims-demo.json
 
@@ -14,44 +17,23 @@ say() {
 	printf '\n== %s ==\n' "$*"
 }
 
-fail() {
+die() {
 	echo "demo: $*" >&2
 	exit 1
 }
 
 dmesg -n 1
-modprobe idxd_ims || fail "cannot load idxd_ims"
+modprobe idxd_ims || die "cannot load idxd_ims"
 dev=$(ls /sys/bus/dsa/devices 2>/dev/null | grep -m1 '^dsa')
-[ -n "$dev" ] || fail "no DSA device bound to idxd_ims"
+[ -n "$dev" ] || die "no DSA device bound to idxd_ims"
 id=${dev#dsa}
 
-cat > $conf <<JSON
-[
-  {
-    "dev":"$dev",
-    "groups":[
-      {
-        "dev":"group$id.0",
-        "grouped_workqueues":[
-          { "dev":"wq$id.0", "group_id":0, "mode":"dedicated", "size":16, "priority":10,
-            "type":"kernel", "name":"demo0", "driver_name":"dmaengine" },
-          { "dev":"wq$id.1", "group_id":0, "mode":"dedicated", "size":16, "priority":10,
-            "type":"kernel", "name":"demo1", "driver_name":"dmaengine" }
-        ],
-        "grouped_engines":[
-          { "dev":"engine$id.0", "group_id":0 }, { "dev":"engine$id.1", "group_id":0 },
-          { "dev":"engine$id.2", "group_id":0 }, { "dev":"engine$id.3", "group_id":0 }
-        ]
-      }
-    ]
-  }
-]
-JSON
+accel_config_json "$dev" 2 4 demo > $conf
 
-accel-config load-config -c $conf || fail "accel-config load-config"
-accel-config enable-device "$dev" || fail "accel-config enable-device"
+accel-config load-config -c $conf || die "accel-config load-config"
+accel-config enable-device "$dev" || die "accel-config enable-device"
 accel-config enable-wq "$dev/wq$id.0" "$dev/wq$id.1" ||
-	fail "accel-config enable-wq"
+	die "accel-config enable-wq"
 
 say "device and work queues"
 sysfs=/sys/bus/dsa/devices

@@ -7,6 +7,9 @@
 # idxd_ims / idxd. Run by "make bench"; numbers under TCG measure the
 # software path (driver + model), not DSA hardware.
 
+TEST=bench_dmatest
+. "$(dirname "$0")/lib.sh"
+
 ITERATIONS=${ITERATIONS:-3000}
 BUF=${BUF:-4096}
 conf=/tmp/bench.json
@@ -26,13 +29,7 @@ configure() {
 	done
 	[ -n "$dev" ] || die "$1 did not probe a DSA device"
 	id=${dev#dsa}
-	cat > $conf <<JSON
-[ { "dev":"$dev", "groups":[ { "dev":"group$id.0",
-    "grouped_workqueues":[ { "dev":"wq$id.0", "group_id":0,
-      "mode":"dedicated", "size":16, "priority":10, "type":"kernel",
-      "name":"bench", "driver_name":"dmaengine" } ],
-    "grouped_engines":[ { "dev":"engine$id.0", "group_id":0 } ] } ] } ]
-JSON
+	accel_config_json "$dev" 1 1 bench > $conf
 	accel-config load-config -c $conf > /dev/null 2>&1 &&
 		accel-config enable-device "$dev" > /dev/null 2>&1 &&
 		accel-config enable-wq "$dev/wq$id.0" > /dev/null 2>&1 ||

@@ -236,3 +236,30 @@ irq_count() {
 		print s; found = 1
 	} END { if (!found) print 0 }' /proc/interrupts
 }
+
+# accel_config_json DEV NWQS NENGINES NAME: print an accel-config
+# configuration for device DEV (dsa0, ...): group 0 with engines 0 to
+# NENGINES-1 and NWQS dedicated kernel WQs of size 16, named NAME0, NAME1,
+# ..., bound to the dmaengine driver.
+accel_config_json() {
+	_id=${1#dsa}
+	_wqs= _engines=
+	_n=0
+	while [ $_n -lt "$2" ]; do
+		_wqs="$_wqs${_wqs:+,}
+      { \"dev\":\"wq$_id.$_n\", \"group_id\":0, \"mode\":\"dedicated\",
+        \"size\":16, \"priority\":10, \"type\":\"kernel\",
+        \"name\":\"$4$_n\", \"driver_name\":\"dmaengine\" }"
+		_n=$((_n + 1))
+	done
+	_n=0
+	while [ $_n -lt "$3" ]; do
+		_engines="$_engines${_engines:+, }{ \"dev\":\"engine$_id.$_n\", \"group_id\":0 }"
+		_n=$((_n + 1))
+	done
+	cat <<JSON
+[ { "dev":"$1", "groups":[ { "dev":"group$_id.0",
+    "grouped_workqueues":[$_wqs ],
+    "grouped_engines":[ $_engines ] } ] } ]
+JSON
+}

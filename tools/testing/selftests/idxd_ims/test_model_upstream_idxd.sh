@@ -6,21 +6,12 @@
 # kernel WQ on it, and dmatest runs copies with verification through that
 # channel with no failure.
 
+TEST=test_model_upstream_idxd
+. "$(dirname "$0")/lib.sh"
+
 ITERATIONS=1000
-KSFT_SKIP=4
 conf=/tmp/upstream-idxd.json
-log=/tmp/upstream-idxd.dmesg
-
-skip() {
-	echo "# SKIP: $*"
-	exit $KSFT_SKIP
-}
-
-fail() {
-	echo "# FAIL: $*"
-	cleanup
-	exit 1
-}
+dmesg_log=/tmp/upstream-idxd.dmesg
 
 cleanup() {
 	rmmod dmatest 2>/dev/null
@@ -29,35 +20,20 @@ cleanup() {
 	rmmod idxd_bus 2>/dev/null
 }
 
+require_root
 command -v accel-config > /dev/null || skip "accel-config is not installed"
-[ -d /sys/module/idxd_ims ] && skip "idxd_ims is loaded; it excludes idxd"
+[ -d /sys/module/$DRV ] && skip "$DRV is loaded; it excludes idxd"
 modprobe idxd || skip "the upstream idxd module is not available"
+at_exit cleanup
 
 dev=
 for d in /sys/bus/dsa/devices/dsa*; do
 	[ -e "$d" ] && dev=${d##*/} && break
 done
 [ -n "$dev" ] || fail "idxd did not probe any DSA device"
-echo "# idxd probed $dev"
+log "idxd probed $dev"
 id=${dev#dsa}
-
-cat > $conf <<JSON
-[
-  {
-    "dev":"$dev",
-    "groups":[
-      {
-        "dev":"group$id.0",
-        "grouped_workqueues":[
-          { "dev":"wq$id.0", "group_id":0, "mode":"dedicated", "size":16, "priority":10,
-            "type":"kernel", "name":"model-test", "driver_name":"dmaengine" }
-        ],
-        "grouped_engines":[ { "dev":"engine$id.0", "group_id":0 } ]
-      }
-    ]
-  }
-]
-JSON
+accel_config_json "$dev" 1 1 model-test > $conf
 
 accel-config load-config -c $conf || fail "accel-config load-config"
 accel-config enable-device "$dev" || fail "accel-config enable-device $dev"
@@ -71,7 +47,7 @@ for c in /sys/bus/dsa/devices/wq$id.0/dma*chan*; do
 done
 [ -n "$chan" ] || chan=$(ls /sys/class/dma | head -n 1)
 [ -n "$chan" ] || fail "no dmaengine channel after enabling wq$id.0"
-echo "# testing channel $chan"
+log "testing channel $chan"
 
 dmesg -c > /dev/null
 modprobe dmatest timeout=10000 iterations=$ITERATIONS test_buf_size=4096 ||
@@ -79,15 +55,13 @@ modprobe dmatest timeout=10000 iterations=$ITERATIONS test_buf_size=4096 ||
 echo "$chan" > /sys/module/dmatest/parameters/channel
 echo 1 > /sys/module/dmatest/parameters/run
 cat /sys/module/dmatest/parameters/wait > /dev/null
-dmesg > $log
-grep 'dmatest: ' $log | sed 's/^/# /'
+dmesg > $dmesg_log
+grep 'dmatest: ' $dmesg_log | sed 's/^/# /'
 
-summary=$(grep "$chan-copy0: summary" $log)
+summary=$(grep "$chan-copy0: summary" $dmesg_log)
 [ -n "$summary" ] || fail "dmatest printed no summary for $chan"
 echo "$summary" | grep -q "summary $ITERATIONS tests, 0 failures" ||
 	fail "dmatest: $summary"
-grep -q 'dmatest: .*result #' $log && fail "dmatest reported failed results"
+grep -q 'dmatest: .*result #' $dmesg_log && fail "dmatest reported failed results"
 
-cleanup
-echo "# upstream idxd + accel-config + dmatest: $ITERATIONS copies, 0 failures"
-exit 0
+pass "upstream idxd + accel-config + dmatest: $ITERATIONS copies, 0 failures"
