@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # With the IMS table full, freeing one entry and allocating again
-# (MSI_ANY_INDEX) hands out exactly the freed index.
+# (MSI_ANY_INDEX) hands out exactly the freed index; with two entries free,
+# the lower index is handed out first.
 TEST=test_ims_reuse
 . "$(dirname "$0")/lib.sh"
 
@@ -24,4 +25,15 @@ for victim in $(vector_rows | awk -v w=$want 'NR == 1 || NR == int(w / 2) || NR 
 	[ "$(vector_rows | wc -l)" -eq "$want" ] || fail "entry count changed"
 	log "index $victim freed and handed out again"
 done
-pass "freed indexes are reused"
+# With two holes, MSI_ANY_INDEX hands out the lower one first.
+set -- $(vector_rows | awk -v w=$want 'NR == int(w / 3) || NR == int(w / 3) * 2 { print $1 }')
+low=$1 high=$2
+test_cmd free "$high" || fail "freeing IMS entry $high failed"
+test_cmd free "$low" || fail "freeing IMS entry $low failed"
+test_cmd alloc 1 || fail "no entry could be allocated with two holes"
+[ -n "$(vector_field "$low" 1)" ] && [ -z "$(vector_field "$high" 1)" ] ||
+	fail "with entries $low and $high free, the allocation did not take $low"
+test_cmd alloc 1 || fail "no entry could be allocated for the second hole"
+[ -n "$(vector_field "$high" 1)" ] || fail "the second allocation did not take $high"
+log "holes $low and $high filled lowest first"
+pass "freed indexes are reused, lowest free index first"
