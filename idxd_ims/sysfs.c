@@ -961,51 +961,61 @@ static ssize_t irq_kind_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(irq_kind);
 
-static ssize_t irq_vector_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
+enum wq_vector_field {
+	WQ_VECTOR_VIRQ,
+	WQ_VECTOR_INDEX,
+	WQ_VECTOR_INT_HANDLE,
+};
+
+/* Show one field of a WQ's completion vector, or -1 when it has none. */
+static ssize_t wq_vector_field_show(struct device *dev, char *buf,
+				    enum wq_vector_field field)
 {
 	struct idxd_ims_wq *wq = to_wq(dev);
+	const struct idxd_ims_irq *vec;
+	unsigned int val = 0;
 	ssize_t len;
 
 	mutex_lock(&wq->conf->lock);
-	if (wq->vector)
-		len = sysfs_emit(buf, "%u\n", wq->vector->virq);
-	else
+	vec = wq->vector;
+	if (vec) {
+		switch (field) {
+		case WQ_VECTOR_VIRQ:
+			val = vec->virq;
+			break;
+		case WQ_VECTOR_INDEX:
+			val = vec->index;
+			break;
+		case WQ_VECTOR_INT_HANDLE:
+			val = vec->int_handle;
+			break;
+		}
+		len = sysfs_emit(buf, "%u\n", val);
+	} else {
 		len = sysfs_emit(buf, "-1\n");
+	}
 	mutex_unlock(&wq->conf->lock);
 	return len;
+}
+
+static ssize_t irq_vector_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return wq_vector_field_show(dev, buf, WQ_VECTOR_VIRQ);
 }
 static DEVICE_ATTR_RO(irq_vector);
 
 static ssize_t irq_index_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	struct idxd_ims_wq *wq = to_wq(dev);
-	ssize_t len;
-
-	mutex_lock(&wq->conf->lock);
-	if (wq->vector)
-		len = sysfs_emit(buf, "%u\n", wq->vector->index);
-	else
-		len = sysfs_emit(buf, "-1\n");
-	mutex_unlock(&wq->conf->lock);
-	return len;
+	return wq_vector_field_show(dev, buf, WQ_VECTOR_INDEX);
 }
 static DEVICE_ATTR_RO(irq_index);
 
 static ssize_t int_handle_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
-	struct idxd_ims_wq *wq = to_wq(dev);
-	ssize_t len;
-
-	mutex_lock(&wq->conf->lock);
-	if (wq->vector)
-		len = sysfs_emit(buf, "%u\n", wq->vector->int_handle);
-	else
-		len = sysfs_emit(buf, "-1\n");
-	mutex_unlock(&wq->conf->lock);
-	return len;
+	return wq_vector_field_show(dev, buf, WQ_VECTOR_INT_HANDLE);
 }
 static DEVICE_ATTR_RO(int_handle);
 
