@@ -145,6 +145,20 @@ static int idxd_ims_test_alloc(struct idxd_ims_dev *idev, unsigned int count,
 	return 0;
 }
 
+/*
+ * A NOOP that asks for a completion record and a completion interrupt; the
+ * caller fills in the record address and the interrupt handle.
+ */
+static void idxd_ims_test_prep_noop(struct idxd_ims_dev *idev,
+				    struct idxd_hw_desc *desc)
+{
+	if (idev->pasid_enabled)
+		desc->pasid_priv = FIELD_PREP(IDXD_DESC_PASID, idev->pasid);
+	desc->flags_opcode = FIELD_PREP(IDXD_DESC_FLAGS, IDXD_DESC_FLAG_CRAV |
+					IDXD_DESC_FLAG_RCR | IDXD_DESC_FLAG_RCI) |
+			     FIELD_PREP(IDXD_DESC_OPCODE, IDXD_OP_NOOP);
+}
+
 /* Submit a NOOP with a completion interrupt on @irq and wait for its record. */
 static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
 			      struct idxd_ims_irq *irq)
@@ -166,11 +180,7 @@ static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
 	if (!comp)
 		return -ENOMEM;
 
-	if (idev->pasid_enabled)
-		desc.pasid_priv = FIELD_PREP(IDXD_DESC_PASID, idev->pasid);
-	desc.flags_opcode = FIELD_PREP(IDXD_DESC_FLAGS, IDXD_DESC_FLAG_CRAV |
-				       IDXD_DESC_FLAG_RCR | IDXD_DESC_FLAG_RCI) |
-			    FIELD_PREP(IDXD_DESC_OPCODE, IDXD_OP_NOOP);
+	idxd_ims_test_prep_noop(idev, &desc);
 	desc.completion_addr = comp_dma;
 	desc.int_handle = READ_ONCE(irq->int_handle);
 	count = atomic64_read(&irq->count);
@@ -238,11 +248,7 @@ static int idxd_ims_test_bad_handle(struct idxd_ims_dev *idev,
 	if (!records)
 		return -ENOMEM;
 
-	if (idev->pasid_enabled)
-		desc.pasid_priv = FIELD_PREP(IDXD_DESC_PASID, idev->pasid);
-	desc.flags_opcode = FIELD_PREP(IDXD_DESC_FLAGS, IDXD_DESC_FLAG_CRAV |
-				       IDXD_DESC_FLAG_RCR | IDXD_DESC_FLAG_RCI) |
-			    FIELD_PREP(IDXD_DESC_OPCODE, IDXD_OP_NOOP);
+	idxd_ims_test_prep_noop(idev, &desc);
 	desc.int_handle = U16_MAX;
 	for (i = 0; i < count; i++) {
 		desc.completion_addr = comp_dma + i * IDXD_IAX_COMP_SIZE;
