@@ -50,11 +50,24 @@ log "completion vectors: $mode"
 [ -z "$EXPECT_MODE" ] || [ "$mode" = "$EXPECT_MODE" ] ||
 	fail "completion vectors use $mode, expected $EXPECT_MODE"
 
+# dmatest_run WHAT: add every channel, run dmatest and wait for it; fail on
+# any failed transfer. Leaves this run's dmatest lines in $out.
+dmatest_run() {
+	before=$(dmesg | wc -l)
+	for c in $chans; do
+		echo "$c" > $DMATEST/channel || fail "dmatest refused channel $c for $1"
+	done
+	echo 1 > $DMATEST/run
+	cat $DMATEST/wait > /dev/null
+	out=$(dmesg | tail -n +$((before + 1)) | grep 'dmatest: ')
+	echo "$out" | sed 's/^/# /'
+	echo "$out" | grep -q 'result #' && fail "dmatest $1 reported failed transfers"
+}
+
 chans=$(dma_channels)
 nchan=$(echo "$chans" | grep -c chan)
 [ "$nchan" -eq 2 ] || fail "expected 2 dmaengine channels, found $nchan: $chans"
 
-before=$(dmesg | wc -l)
 irq_before0=$(irq_count "idxd_ims-wq${CONF#???}.0")
 irq_before1=$(irq_count "idxd_ims-wq${CONF#???}.1")
 
@@ -62,15 +75,7 @@ echo 10000 > $DMATEST/timeout
 echo "$ITERATIONS" > $DMATEST/iterations
 echo 1 > $DMATEST/threads_per_chan
 echo 16384 > $DMATEST/test_buf_size
-for c in $chans; do
-	echo "$c" > $DMATEST/channel || fail "dmatest refused channel $c"
-done
-echo 1 > $DMATEST/run
-cat $DMATEST/wait > /dev/null
-
-out=$(dmesg | tail -n +$((before + 1)) | grep 'dmatest: ')
-echo "$out" | sed 's/^/# /'
-echo "$out" | grep -q 'result #' && fail "dmatest reported failed transfers"
+dmatest_run memcpy
 for c in $chans; do
 	echo "$out" | grep -q "$c-copy0: summary $ITERATIONS tests, 0 failures" ||
 		fail "no clean summary for $c"
@@ -89,15 +94,7 @@ opcap_low=$(sed 's/.*,//' "$(conf_dir)/op_cap")
 if [ $((0x$opcap_low & 0x10)) -ne 0 ]; then
 	echo 0 > $DMATEST/run
 	echo 1 > $DMATEST/dmatest
-	before=$(dmesg | wc -l)
-	for c in $chans; do
-		echo "$c" > $DMATEST/channel || fail "dmatest refused channel $c for memset"
-	done
-	echo 1 > $DMATEST/run
-	cat $DMATEST/wait > /dev/null
-	out=$(dmesg | tail -n +$((before + 1)) | grep 'dmatest: ')
-	echo "$out" | sed 's/^/# /'
-	echo "$out" | grep -q 'result #' && fail "dmatest memset reported failed transfers"
+	dmatest_run memset
 	for c in $chans; do
 		echo "$out" | grep -q "$c-set0: summary $ITERATIONS tests, 0 failures" ||
 			fail "no clean memset summary for $c"
@@ -112,14 +109,7 @@ fi
 echo 0 > $DMATEST/run
 echo 0 > $DMATEST/dmatest
 echo 4 > $DMATEST/threads_per_chan
-before=$(dmesg | wc -l)
-for c in $chans; do
-	echo "$c" > $DMATEST/channel || fail "dmatest refused channel $c for 4 threads"
-done
-echo 1 > $DMATEST/run
-cat $DMATEST/wait > /dev/null
-out=$(dmesg | tail -n +$((before + 1)) | grep 'dmatest: ')
-echo "$out" | grep -q 'result #' && fail "dmatest with 4 threads per channel reported failed transfers"
+dmatest_run "with 4 threads per channel"
 n=$(echo "$out" | grep -c "summary $ITERATIONS tests, 0 failures")
 [ "$n" -eq $((4 * nchan)) ] ||
 	fail "$n of $((4 * nchan)) threads reported a clean summary: $out"
