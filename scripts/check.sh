@@ -24,15 +24,16 @@ setups=${SETUP:-vtd noiommu noopt}
 NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh
 
 passed=0 failed=0 skipped=0
+# add_counts PASSED FAILED SKIPPED: add to the totals.
+add_counts() {
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	skipped=$((skipped + $3))
+}
+
 # count_tap FILE: add a host-side TAP stream's results to the totals.
 count_tap() {
-	local p s f
-	p=$(grep -cE '^ok [0-9]+' "$1")
-	s=$(grep -cE '^ok [0-9]+.*# SKIP' "$1")
-	f=$(grep -cE '^not ok [0-9]+' "$1")
-	passed=$((passed + p - s))
-	skipped=$((skipped + s))
-	failed=$((failed + f))
+	add_counts $(tap_counts "$1")
 }
 
 finish() {
@@ -98,10 +99,7 @@ done
 wait
 for setup in $setups; do
 	if [ -f "$work/vm-$setup/result" ]; then
-		read -r p f s < "$work/vm-$setup/result"
-		passed=$((passed + p))
-		failed=$((failed + f))
-		skipped=$((skipped + s))
+		add_counts $(cat "$work/vm-$setup/result")
 	else
 		failed=$((failed + 1))
 	fi

@@ -33,6 +33,16 @@ hash_inputs() {
 	done | sha256sum | cut -c1-16
 }
 
+# tap_counts FILE: print "passed failed skipped" for the top-level result
+# lines of a TAP stream (nested "# " lines are not counted).
+tap_counts() {
+	local ok skip notok
+	ok=$(grep -cE '^ok [0-9]+' "$1")
+	skip=$(grep -cE '^ok [0-9]+.*# SKIP' "$1")
+	notok=$(grep -cE '^not ok [0-9]+' "$1")
+	echo "$((ok - skip)) $notok $skip"
+}
+
 # stage NAME CMD...: run CMD, then print NAME with its elapsed time.
 stage() {
 	local name=$1 start=$SECONDS rc=0

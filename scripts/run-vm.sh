@@ -58,11 +58,7 @@ done
 wait $qpid
 qrc=$?
 
-failed=0
-passed=$(grep -cE '^ok [0-9]+ ' "$tap")
-skipped=$(grep -cE '^ok [0-9]+ .*# SKIP' "$tap")
-passed=$((passed - skipped))
-failed=$(grep -cE '^not ok [0-9]+ ' "$tap")
+read -r passed failed skipped <<< "$(tap_counts "$tap")"
 verdict=0
 if ! grep -q '^IDXD_IMS_DONE rc=' "$tap"; then
 	log "[$setup] the VM did not finish (QEMU exit $qrc): no sentinel line"
