@@ -1,0 +1,1816 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdev_guest: play the guest of an idxd_ims virtual DSA device (vfio-mdev).
+ *
+ *   mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] UUID SCENARIO [N]
+ *
+ * Opens the mdev UUID through a VFIO container (type1 IOMMU), maps a buffer
+ * into it, checks the VFIO device, region and IRQ information, the PCI
+ * configuration space and the BAR0 capability registers against the
+ * interface contract, enables the virtual device and its WQ 0 through
+ * CMD/CMDSTS, attaches one eventfd per MSI-X vector and runs a scenario:
+ *
+ *   ops        every supported operation once, completion interrupt on
+ *              vector 1, record and data checked
+ *   irq        VFIO_DEVICE_SET_IRQS: loopback, mask/unmask, detach
+ *   bad        error paths: bad handle, IOVAs outside the mappings, bad
+ *              sizes and opcodes, portal errors and SWERR, commands, bad
+ *              SET_IRQS arguments, read-only registers, reset
+ *   storm N    N bad descriptors back to back, then a good one
+ *   inflight [reset|close|both]
+ *              fill every WQ slot with 64 KiB memmoves, then reset and/or
+ *              close the device without waiting
+ *   loop N     N memmove round trips (BYTES each, data from SEED)
+ *   bench N    N NOOP round trips, portal write to eventfd; prints the
+ *              median and 99th percentile in microseconds
+ *
+ * Prints one line per failed check and exits 0 when everything matched,
+ * 1 on any mismatch and 4 (KSFT_SKIP) when VFIO is not available.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/idxd.h>
+#include <linux/vfio.h>
+
+#include "kselftest.h"
+
+/* Guest memory: one buffer mapped at IOVA_BASE */
+#define IOVA_BASE		0x10000000ULL
+#define MEM_SIZE		(4UL << 20)
+#define REC_OFF			0x0		/* completion records */
+#define REC_SIZE		32
+#define NR_RECS			2048
+#define SRC_OFF			0x10000		/* 64 KiB source */
+#define SRC2_OFF		0x20000		/* 64 KiB second source */
+#define DST_OFF			0x40000		/* up to 32 x 64 KiB */
+#define MAX_XFER		0x10000
+#define MAX_SLOTS		32
+/* IOVAs no mapping covers */
+#define IOVA_BELOW		(IOVA_BASE - 0x2000)
+#define IOVA_ABOVE		(IOVA_BASE + MEM_SIZE + 0x100000)
+
+/* PCI configuration space */
+#define PCI_VENDOR		0x00
+#define PCI_DEVICE		0x02
+#define PCI_COMMAND		0x04
+#define PCI_CMD_MEM		0x0002
+#define PCI_CMD_MASTER		0x0004
+#define PCI_CMD_INTX_DIS	0x0400
+#define PCI_STATUS		0x06
+#define PCI_STATUS_CAPS		0x0010
+#define PCI_REVISION		0x08
+#define PCI_BAR0		0x10
+#define PCI_BAR2		0x18
+#define PCI_SUBSYS_VENDOR	0x2c
+#define PCI_CAP_PTR		0x34
+#define PCIE_CAP		0x40
+#define MSIX_CAP		0x80
+#define MSIX_CTRL_ENABLE	0x8000
+#define MSIX_CTRL_MASKALL	0x4000
+#define MSIX_CTRL_SIZE		0x07ff
+#define PASID_ECAP		0x100
+
+/* BAR0 registers (see idxd_ims/registers.h) */
+#define R_VERSION		0x00
+#define R_GENCAP		0x10
+#define R_WQCAP			0x20
+#define R_GRPCAP		0x30
+#define R_ENGCAP		0x38
+#define R_OPCAP			0x40
+#define R_OFFSETS		0x60
+#define R_GENCFG		0x80
+#define R_GENCTRL		0x88
+#define R_GENSTS		0x90
+#define R_INTCAUSE		0x98
+#define R_CMD			0xa0
+#define R_CMDSTS		0xa8
+#define R_SWERR			0xc0
+#define R_GRPCFG		0x400
+#define R_WQCFG			0x500
+#define R_MSIX_PERM		0x600
+#define R_MSIX_TABLE		0x2000
+#define R_MSIX_PBA		0x3000
+#define BAR0_SIZE		0x10000
+#define BAR2_SIZE		0x4000
+#define PORTAL_LIMITED		0x1000
+#define PORTAL_IMS		0x2000
+
+#define GENCTRL_SWERR_INT	0x1
+#define INTC_SWERR		0x01
+#define INTC_CMD		0x02
+#define SWERR_VALID		0x1ULL
+#define SWERR_OVERFLOW		0x2ULL
+
+enum cmd_code {
+	CMD_ENABLE_DEV = 1,
+	CMD_DISABLE_DEV = 2,
+	CMD_DRAIN_ALL = 3,
+	CMD_ABORT_ALL = 4,
+	CMD_RESET_DEV = 5,
+	CMD_ENABLE_WQ = 6,
+	CMD_DISABLE_WQ = 7,
+	CMD_DRAIN_WQ = 8,
+	CMD_ABORT_WQ = 9,
+	CMD_RESET_WQ = 10,
+};
+
+#define CMD_INT_REQ		0x80000000U
+#define CMDSTS_ACTIVE		0x80000000U
+
+/* The opcodes the slice supports, as OPCAP bits */
+#define OPCAP0_EXPECTED		((1ULL << DSA_OPCODE_NOOP) | \
+				 (1ULL << DSA_OPCODE_MEMMOVE) | \
+				 (1ULL << DSA_OPCODE_MEMFILL) | \
+				 (1ULL << DSA_OPCODE_COMPARE) | \
+				 (1ULL << DSA_OPCODE_COMPVAL) | \
+				 (1ULL << DSA_OPCODE_CRCGEN))
+
+#define VEC_ERR			0
+#define VEC_WQ			1
+#define NR_VECS			2
+#define QUIET_MS		200
+
+struct region {
+	__u64 offset;
+	__u64 size;
+	__u32 flags;
+};
+
+struct guest {
+	const char *uuid;
+	int container;
+	int group;
+	int device;
+	struct region cfg;
+	struct region bar0;
+	struct region bar2;
+	int efd[NR_VECS];
+	unsigned char *mem;
+	unsigned int wq_size;
+	unsigned int seed;
+	unsigned int bytes;
+	int timeout_ms;
+	unsigned long accepted;		/* portal writes that succeeded */
+	unsigned long refused;		/* portal writes that failed */
+};
+
+static int errors;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("mdev_guest: FAIL: ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+	fflush(stdout);
+	errors++;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("mdev_guest: FATAL: ", stdout);
+	vprintf(fmt, ap);
+	printf(" (%s)\n", strerror(errno));
+	va_end(ap);
+	exit(KSFT_FAIL);
+}
+
+static void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("mdev_guest: ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+	fflush(stdout);
+}
+
+/* expect_eq: count a failure when a value read differs from the contract */
+#define expect_eq(what, got, want)					\
+	do {								\
+		unsigned long long _g = (got), _w = (want);		\
+		if (_g != _w)						\
+			fail("%s: got %#llx, expected %#llx", what, _g, _w); \
+	} while (0)
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* errstr: "success" or the message of a negative errno */
+static const char *errstr(int ret)
+{
+	return ret ? strerror(-ret) : "success";
+}
+
+/* --- sysfs --- */
+
+static int sysfs_read(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static long sysfs_read_num(const char *path)
+{
+	char buf[64];
+
+	if (sysfs_read(path, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 0);
+}
+
+/* --- guest memory --- */
+
+static __u64 iova_of(unsigned long off)
+{
+	return IOVA_BASE + off;
+}
+
+static struct dsa_completion_record *record(struct guest *g, unsigned int i)
+{
+	return (struct dsa_completion_record *)(g->mem + REC_OFF + i * REC_SIZE);
+}
+
+static __u64 record_iova(unsigned int i)
+{
+	return iova_of(REC_OFF + i * REC_SIZE);
+}
+
+/* fill_pattern: deterministic bytes from a seed (xorshift) */
+static void fill_pattern(unsigned char *p, size_t len, __u32 seed)
+{
+	__u32 x = seed * 2654435761U + 1;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = x >> 24;
+	}
+}
+
+/* --- VFIO regions --- */
+
+static int region_rw(struct guest *g, struct region *r, bool write,
+		     __u64 off, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (write)
+		n = pwrite(g->device, buf, len, r->offset + off);
+	else
+		n = pread(g->device, buf, len, r->offset + off);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+static __u32 cfg_read32(struct guest *g, unsigned int off)
+{
+	__u32 v = 0;
+
+	if (region_rw(g, &g->cfg, false, off, &v, 4))
+		fail("config read32 at %#x failed", off);
+	return v;
+}
+
+static __u16 cfg_read16(struct guest *g, unsigned int off)
+{
+	__u16 v = 0;
+
+	if (region_rw(g, &g->cfg, false, off, &v, 2))
+		fail("config read16 at %#x failed", off);
+	return v;
+}
+
+static void cfg_write32(struct guest *g, unsigned int off, __u32 v)
+{
+	if (region_rw(g, &g->cfg, true, off, &v, 4))
+		fail("config write32 %#x at %#x failed", v, off);
+}
+
+static void cfg_write16(struct guest *g, unsigned int off, __u16 v)
+{
+	if (region_rw(g, &g->cfg, true, off, &v, 2))
+		fail("config write16 %#x at %#x failed", v, off);
+}
+
+static __u32 bar0_read32(struct guest *g, unsigned int off)
+{
+	__u32 v = 0;
+
+	if (region_rw(g, &g->bar0, false, off, &v, 4))
+		fail("BAR0 read32 at %#x failed", off);
+	return v;
+}
+
+static __u64 bar0_read64(struct guest *g, unsigned int off)
+{
+	__u64 v = 0;
+
+	if (region_rw(g, &g->bar0, false, off, &v, 8))
+		fail("BAR0 read64 at %#x failed", off);
+	return v;
+}
+
+static void bar0_write32(struct guest *g, unsigned int off, __u32 v)
+{
+	if (region_rw(g, &g->bar0, true, off, &v, 4))
+		fail("BAR0 write32 %#x at %#x failed", v, off);
+}
+
+static void bar0_write64(struct guest *g, unsigned int off, __u64 v)
+{
+	if (region_rw(g, &g->bar0, true, off, &v, 8))
+		fail("BAR0 write64 %#llx at %#x failed", (unsigned long long)v, off);
+}
+
+/* --- eventfds --- */
+
+/* wait_vector: wait for vector v; returns its eventfd count, 0 on timeout */
+static __u64 wait_vector(struct guest *g, int v, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = g->efd[v], .events = POLLIN };
+	__u64 count = 0;
+	int n;
+
+	do {
+		n = poll(&pfd, 1, timeout_ms);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	if (read(g->efd[v], &count, sizeof(count)) != sizeof(count))
+		return 0;
+	return count;
+}
+
+/* drain_vector: forget signals already counted on vector v */
+static void drain_vector(struct guest *g, int v)
+{
+	__u64 count;
+
+	while (read(g->efd[v], &count, sizeof(count)) == sizeof(count))
+		;
+}
+
+/* expect_quiet: vector v must not be signalled within QUIET_MS */
+static void expect_quiet(struct guest *g, int v, const char *what)
+{
+	__u64 n = wait_vector(g, v, QUIET_MS);
+
+	if (n)
+		fail("%s: vector %d signalled %llu time(s), expected none",
+		     what, v, (unsigned long long)n);
+}
+
+/* expect_signal: vector v must be signalled exactly once */
+static void expect_signal(struct guest *g, int v, const char *what)
+{
+	__u64 n = wait_vector(g, v, g->timeout_ms);
+
+	if (n != 1)
+		fail("%s: vector %d signalled %llu time(s) within %d ms, expected 1",
+		     what, v, (unsigned long long)n, g->timeout_ms);
+}
+
+static int set_irqs(struct guest *g, __u32 flags, __u32 index, __u32 start,
+		    __u32 count, const __s32 *fds)
+{
+	char buf[sizeof(struct vfio_irq_set) + NR_VECS * sizeof(__s32)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	set->argsz = sizeof(*set);
+	if (fds && count <= NR_VECS) {
+		set->argsz += count * sizeof(__s32);
+		memcpy(set->data, fds, count * sizeof(__s32));
+	}
+	set->flags = flags;
+	set->index = index;
+	set->start = start;
+	set->count = count;
+	return ioctl(g->device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+}
+
+static void attach_vectors(struct guest *g)
+{
+	if (set_irqs(g, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		     VFIO_PCI_MSIX_IRQ_INDEX, 0, NR_VECS, g->efd))
+		die("VFIO_DEVICE_SET_IRQS: attaching the MSI-X eventfds");
+}
+
+/* trigger_vector: fire vector v from software (loopback) */
+static int trigger_vector(struct guest *g, int v)
+{
+	return set_irqs(g, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+			VFIO_PCI_MSIX_IRQ_INDEX, v, 1, NULL);
+}
+
+static int mask_vector(struct guest *g, int v, bool mask)
+{
+	__u32 action = mask ? VFIO_IRQ_SET_ACTION_MASK : VFIO_IRQ_SET_ACTION_UNMASK;
+
+	return set_irqs(g, VFIO_IRQ_SET_DATA_NONE | action,
+			VFIO_PCI_MSIX_IRQ_INDEX, v, 1, NULL);
+}
+
+/* --- commands and device state --- */
+
+/* dev_cmd: run one command; returns the CMDSTS error code */
+static unsigned int dev_cmd(struct guest *g, unsigned int code, __u32 operand,
+			    bool irq)
+{
+	__u32 sts;
+
+	bar0_write32(g, R_CMD, (irq ? CMD_INT_REQ : 0) | (code & 0x1f) << 20 |
+		     (operand & 0xfffff));
+	sts = bar0_read32(g, R_CMDSTS);
+	if (sts & CMDSTS_ACTIVE)
+		fail("command %u: CMDSTS %#x still active after the write",
+		     code, sts);
+	return sts & 0xff;
+}
+
+static void expect_cmd(struct guest *g, unsigned int code, __u32 operand,
+		       unsigned int want, const char *what)
+{
+	unsigned int got = dev_cmd(g, code, operand, false);
+
+	if (got != want)
+		fail("%s (command %u operand %#x): CMDSTS %#x, expected %#x",
+		     what, code, operand, got, want);
+}
+
+static unsigned int gensts(struct guest *g)
+{
+	return bar0_read32(g, R_GENSTS) & 0x3;
+}
+
+static unsigned int wq_state(struct guest *g)
+{
+	return bar0_read32(g, R_WQCFG + 6 * 4) >> 30;
+}
+
+static void set_bus_master(struct guest *g, bool on)
+{
+	__u16 cmd = cfg_read16(g, PCI_COMMAND);
+
+	cmd = on ? cmd | PCI_CMD_MEM | PCI_CMD_MASTER : cmd & ~PCI_CMD_MASTER;
+	cfg_write16(g, PCI_COMMAND, cmd);
+}
+
+/* enable_device: bus master, enable device, enable WQ 0 */
+static void enable_device(struct guest *g)
+{
+	set_bus_master(g, true);
+	expect_cmd(g, CMD_ENABLE_DEV, 0, 0, "enable device");
+	expect_eq("GENSTS after enable device", gensts(g), 1);
+	expect_cmd(g, CMD_ENABLE_WQ, 0, 0, "enable WQ 0");
+	expect_eq("WQCFG state after enable WQ", wq_state(g), 1);
+	if (errors)
+		die("cannot enable the virtual device");
+}
+
+static void clear_swerr(struct guest *g)
+{
+	bar0_write64(g, R_SWERR, SWERR_VALID | SWERR_OVERFLOW);
+	bar0_write32(g, R_INTCAUSE, INTC_SWERR | INTC_CMD);
+}
+
+/* --- descriptors --- */
+
+static void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
+		      __u32 size, bool irq)
+{
+	memset(d, 0, sizeof(*d));
+	d->opcode = op;
+	d->flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+	if (irq)
+		d->flags |= IDXD_OP_FLAG_RCI;
+	d->completion_addr = record_iova(rec);
+	d->xfer_size = size;
+	d->int_handle = VEC_WQ;
+}
+
+/* portal_write: one 64-byte write at BAR2 offset off; 0 or -errno */
+static int portal_write(struct guest *g, unsigned int off,
+			const struct dsa_hw_desc *d)
+{
+	int ret = region_rw(g, &g->bar2, true, off, (void *)d, sizeof(*d));
+
+	if (ret)
+		g->refused++;
+	else
+		g->accepted++;
+	return ret;
+}
+
+static void submit(struct guest *g, struct dsa_hw_desc *d, const char *what)
+{
+	int ret;
+
+	memset(record(g, (d->completion_addr - record_iova(0)) / REC_SIZE), 0,
+	       REC_SIZE);
+	ret = portal_write(g, 0, d);
+	if (ret)
+		fail("%s: portal write failed: %s", what, strerror(-ret));
+}
+
+/* wait_record: poll a record's status byte; returns it, 0 on timeout */
+static __u8 wait_record(struct guest *g, struct dsa_completion_record *r)
+{
+	__u64 deadline = now_ns() + g->timeout_ms * 1000000ULL;
+	struct timespec ts = { 0, 20000 };
+	__u8 status;
+
+	while (!(status = __atomic_load_n(&r->status, __ATOMIC_ACQUIRE)) &&
+	       now_ns() < deadline)
+		nanosleep(&ts, NULL);
+	return status;
+}
+
+/*
+ * run_irq: submit a descriptor asking for a completion interrupt, wait for
+ * vector 1 and return its record, whose status must be set by then.
+ */
+static struct dsa_completion_record *run_irq(struct guest *g,
+					     struct dsa_hw_desc *d,
+					     const char *what)
+{
+	struct dsa_completion_record *r;
+
+	r = record(g, (d->completion_addr - record_iova(0)) / REC_SIZE);
+	submit(g, d, what);
+	expect_signal(g, VEC_WQ, what);
+	if (!__atomic_load_n(&r->status, __ATOMIC_ACQUIRE))
+		fail("%s: no completion status after the interrupt", what);
+	return r;
+}
+
+/* run_poll: submit without interrupt and poll the record */
+static struct dsa_completion_record *run_poll(struct guest *g,
+					      struct dsa_hw_desc *d,
+					      const char *what)
+{
+	struct dsa_completion_record *r;
+
+	r = record(g, (d->completion_addr - record_iova(0)) / REC_SIZE);
+	submit(g, d, what);
+	if (!wait_record(g, r))
+		fail("%s: no completion record within %d ms", what,
+		     g->timeout_ms);
+	return r;
+}
+
+static void expect_status(struct dsa_completion_record *r, __u8 want,
+			  const char *what)
+{
+	if (r->status != want)
+		fail("%s: status %#x, expected %#x", what, r->status, want);
+}
+
+/* --- CRC-32C, the way the DSA model computes CRCGEN --- */
+
+static __u32 crc32c_raw(__u32 crc, const unsigned char *p, size_t len)
+{
+	int k;
+
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78U & -(crc & 1));
+	}
+	return crc;
+}
+
+/* the state starts as the inverted seed and the result is inverted */
+static __u32 dsa_crc32c(__u32 seed, const unsigned char *p, size_t len)
+{
+	return ~crc32c_raw(~seed, p, len);
+}
+
+/* --- opening the device --- */
+
+static void open_container(struct guest *g)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/iommu_group",
+		 g->uuid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		die("%s", path);
+	link[n] = '\0';
+	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
+
+	g->container = open("/dev/vfio/vfio", O_RDWR);
+	if (g->container < 0) {
+		info("SKIP: cannot open /dev/vfio/vfio: %s", strerror(errno));
+		exit(KSFT_SKIP);
+	}
+	if (ioctl(g->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		die("VFIO API version mismatch");
+	if (ioctl(g->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0) {
+		info("SKIP: no VFIO type1v2 IOMMU");
+		exit(KSFT_SKIP);
+	}
+	g->group = open(path, O_RDWR);
+	if (g->group < 0)
+		die("open %s", path);
+	if (ioctl(g->group, VFIO_GROUP_GET_STATUS, &status))
+		die("VFIO_GROUP_GET_STATUS");
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		die("group %s is not viable", path);
+	if (ioctl(g->group, VFIO_GROUP_SET_CONTAINER, &g->container))
+		die("VFIO_GROUP_SET_CONTAINER");
+	if (ioctl(g->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU type1v2");
+
+	g->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->mem == MAP_FAILED)
+		die("mmap");
+	memset(g->mem, 0, MEM_SIZE);
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	map.vaddr = (unsigned long)g->mem;
+	map.iova = IOVA_BASE;
+	map.size = MEM_SIZE;
+	if (ioctl(g->container, VFIO_IOMMU_MAP_DMA, &map))
+		die("VFIO_IOMMU_MAP_DMA");
+
+	g->device = ioctl(g->group, VFIO_GROUP_GET_DEVICE_FD, g->uuid);
+	if (g->device < 0)
+		die("VFIO_GROUP_GET_DEVICE_FD %s", g->uuid);
+}
+
+static void check_region(struct guest *g, unsigned int index,
+			 struct region *r)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
+	__u64 size = 0;
+	__u32 flags = 0;
+
+	if (ioctl(g->device, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
+		fail("VFIO_DEVICE_GET_REGION_INFO %u: %s", index, strerror(errno));
+		return;
+	}
+	switch (index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		size = 4096;
+		flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX:
+		size = BAR0_SIZE;
+		flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR2_REGION_INDEX:
+		size = BAR2_SIZE;
+		flags = VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	}
+	if (ri.size != size)
+		fail("region %u: size %#llx, expected %#llx", index,
+		     (unsigned long long)ri.size, (unsigned long long)size);
+	if (size && (ri.flags & (VFIO_REGION_INFO_FLAG_READ |
+				 VFIO_REGION_INFO_FLAG_WRITE |
+				 VFIO_REGION_INFO_FLAG_MMAP)) != flags)
+		fail("region %u: flags %#x, expected %#x (and no mmap)", index,
+		     ri.flags, flags);
+	if (r) {
+		r->offset = ri.offset;
+		r->size = ri.size;
+		r->flags = ri.flags;
+	}
+}
+
+static void check_device_info(struct guest *g)
+{
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+	struct vfio_irq_info ii = { .argsz = sizeof(ii) };
+	__u32 want = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+		     VFIO_IRQ_INFO_NORESIZE;
+	unsigned int i;
+
+	if (ioctl(g->device, VFIO_DEVICE_GET_INFO, &di))
+		die("VFIO_DEVICE_GET_INFO");
+	if ((di.flags & (VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET)) !=
+	    (VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET))
+		fail("device flags %#x lack PCI|RESET", di.flags);
+	expect_eq("num_regions", di.num_regions, VFIO_PCI_NUM_REGIONS);
+	expect_eq("num_irqs", di.num_irqs, VFIO_PCI_NUM_IRQS);
+
+	for (i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
+		struct region *r = NULL;
+
+		if (i == VFIO_PCI_CONFIG_REGION_INDEX)
+			r = &g->cfg;
+		else if (i == VFIO_PCI_BAR0_REGION_INDEX)
+			r = &g->bar0;
+		else if (i == VFIO_PCI_BAR2_REGION_INDEX)
+			r = &g->bar2;
+		check_region(g, i, r);
+	}
+	if (!g->cfg.size || !g->bar0.size || !g->bar2.size)
+		die("config, BAR0 or BAR2 region missing");
+
+	ii.index = VFIO_PCI_MSIX_IRQ_INDEX;
+	if (ioctl(g->device, VFIO_DEVICE_GET_IRQ_INFO, &ii))
+		die("VFIO_DEVICE_GET_IRQ_INFO MSI-X");
+	expect_eq("MSI-X irq count", ii.count, NR_VECS);
+	if ((ii.flags & want) != want)
+		fail("MSI-X irq flags %#x, expected %#x", ii.flags, want);
+	for (i = VFIO_PCI_INTX_IRQ_INDEX; i <= VFIO_PCI_MSI_IRQ_INDEX; i++) {
+		ii.argsz = sizeof(ii);
+		ii.index = i;
+		if (ioctl(g->device, VFIO_DEVICE_GET_IRQ_INFO, &ii))
+			fail("VFIO_DEVICE_GET_IRQ_INFO %u: %s", i, strerror(errno));
+		else
+			expect_eq(i ? "MSI irq count" : "INTx irq count", ii.count, 0);
+	}
+}
+
+/* --- configuration space --- */
+
+/* check_bar: sizing and address programming of a 64-bit memory BAR */
+static void check_bar(struct guest *g, unsigned int off, __u32 size,
+		      const char *name)
+{
+	char what[64];
+	__u32 lo = cfg_read32(g, off), hi = cfg_read32(g, off + 4);
+
+	snprintf(what, sizeof(what), "%s type bits", name);
+	expect_eq(what, lo & 0x7, 0x4);
+	cfg_write32(g, off, 0xffffffff);
+	cfg_write32(g, off + 4, 0xffffffff);
+	snprintf(what, sizeof(what), "%s sizing, low dword", name);
+	expect_eq(what, cfg_read32(g, off) & ~0xfU, ~(size - 1) & ~0xfU);
+	snprintf(what, sizeof(what), "%s sizing, high dword", name);
+	expect_eq(what, cfg_read32(g, off + 4), 0xffffffff);
+	cfg_write32(g, off, 0xfe000000);
+	cfg_write32(g, off + 4, 0x1);
+	snprintf(what, sizeof(what), "%s programmed address", name);
+	expect_eq(what, cfg_read32(g, off) & ~0xfU, 0xfe000000);
+	expect_eq(what, cfg_read32(g, off + 4), 0x1);
+	cfg_write32(g, off, lo);
+	cfg_write32(g, off + 4, hi);
+}
+
+static void check_config(struct guest *g)
+{
+	char path[PATH_MAX + 32], parent[PATH_MAX];
+	long devid, rev;
+	__u32 v;
+	__u16 ctrl;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", g->uuid);
+	if (!realpath(path, parent))
+		die("realpath %s", path);
+	snprintf(path, sizeof(path), "%s/device", dirname(parent));
+	devid = sysfs_read_num(path);
+	snprintf(path, sizeof(path), "%s/revision", parent);
+	rev = sysfs_read_num(path);
+
+	expect_eq("config vendor", cfg_read16(g, PCI_VENDOR), 0x8086);
+	expect_eq("config device = parent's", cfg_read16(g, PCI_DEVICE), devid);
+	v = cfg_read32(g, PCI_REVISION);
+	expect_eq("config revision = parent's", v & 0xff, rev);
+	expect_eq("config class code", v >> 8, 0x088000);
+	expect_eq("config status", cfg_read16(g, PCI_STATUS) & PCI_STATUS_CAPS,
+		  PCI_STATUS_CAPS);
+	expect_eq("config subsystem vendor", cfg_read16(g, PCI_SUBSYS_VENDOR),
+		  0x8086);
+	expect_eq("config capability pointer", cfg_read32(g, PCI_CAP_PTR) & 0xff,
+		  PCIE_CAP);
+
+	/* read-only fields stay, only the documented command bits move */
+	cfg_write16(g, PCI_VENDOR, 0x1234);
+	expect_eq("config vendor after a write", cfg_read16(g, PCI_VENDOR), 0x8086);
+	cfg_write16(g, PCI_COMMAND, 0xffff);
+	expect_eq("config command after writing 0xffff",
+		  cfg_read16(g, PCI_COMMAND),
+		  PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_DIS);
+	cfg_write16(g, PCI_COMMAND, 0);
+	expect_eq("config command after writing 0", cfg_read16(g, PCI_COMMAND), 0);
+
+	check_bar(g, PCI_BAR0, BAR0_SIZE, "BAR0");
+	check_bar(g, PCI_BAR2, BAR2_SIZE, "BAR2");
+
+	v = cfg_read32(g, PCIE_CAP);
+	expect_eq("PCIe cap id", v & 0xff, 0x10);
+	expect_eq("PCIe cap next", (v >> 8) & 0xff, MSIX_CAP);
+	expect_eq("PCIe cap version", (v >> 16) & 0xf, 2);
+	expect_eq("PCIe cap port type (endpoint)", (v >> 20) & 0xf, 0);
+
+	v = cfg_read32(g, MSIX_CAP);
+	expect_eq("MSI-X cap id", v & 0xff, 0x11);
+	expect_eq("MSI-X cap next", (v >> 8) & 0xff, 0);
+	expect_eq("MSI-X table size field", (v >> 16) & MSIX_CTRL_SIZE, NR_VECS - 1);
+	expect_eq("MSI-X table BIR/offset", cfg_read32(g, MSIX_CAP + 4), R_MSIX_TABLE);
+	expect_eq("MSI-X PBA BIR/offset", cfg_read32(g, MSIX_CAP + 8), R_MSIX_PBA);
+	cfg_write16(g, MSIX_CAP + 2, 0xffff);
+	ctrl = cfg_read16(g, MSIX_CAP + 2);
+	expect_eq("MSI-X control after writing 0xffff", ctrl,
+		  MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL | (NR_VECS - 1));
+	cfg_write16(g, MSIX_CAP + 2, MSIX_CTRL_ENABLE);
+	expect_eq("MSI-X control enabled", cfg_read16(g, MSIX_CAP + 2),
+		  MSIX_CTRL_ENABLE | (NR_VECS - 1));
+
+	v = cfg_read32(g, PASID_ECAP);
+	expect_eq("PASID ext cap id", v & 0xffff, 0x1b);
+	expect_eq("PASID ext cap version", (v >> 16) & 0xf, 1);
+	expect_eq("PASID ext cap next", v >> 20, 0);
+	expect_eq("PASID max width", (cfg_read16(g, PASID_ECAP + 4) >> 8) & 0x1f, 20);
+	cfg_write16(g, PASID_ECAP + 6, 1);
+	expect_eq("PASID control enable", cfg_read16(g, PASID_ECAP + 6) & 1, 1);
+	cfg_write16(g, PASID_ECAP + 6, 0);
+	expect_eq("PASID control disable", cfg_read16(g, PASID_ECAP + 6) & 1, 0);
+}
+
+/* --- BAR0 capabilities --- */
+
+static unsigned int host_wq_size(struct guest *g)
+{
+	char path[PATH_MAX], wq[64];
+	long size;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/idxd_ims/wq",
+		 g->uuid);
+	if (sysfs_read(path, wq, sizeof(wq)))
+		die("read %s", path);
+	snprintf(path, sizeof(path), "/sys/bus/dsa/devices/%s/size", wq);
+	size = sysfs_read_num(path);
+	if (size <= 0)
+		die("read %s", path);
+	return size;
+}
+
+static void check_bar0(struct guest *g)
+{
+	unsigned int want_size = host_wq_size(g);
+	__u64 gencap, wqcap, off;
+	unsigned int i;
+
+	expect_eq("VERSION", bar0_read32(g, R_VERSION), 0x100);
+	gencap = bar0_read64(g, R_GENCAP);
+	expect_eq("GENCAP max_xfer_shift", (gencap >> 16) & 0x1f, 16);
+	expect_eq("GENCAP max_batch_shift", (gencap >> 21) & 0xf, 0);
+	expect_eq("GENCAP max_ims_mult", (gencap >> 25) & 0x3f, 0);
+	expect_eq("GENCAP config_en", (gencap >> 31) & 1, 0);
+	expect_eq("GENCAP cmd_cap", (gencap >> 4) & 1, 0);
+	expect_eq("GENCAP block_on_fault", gencap & 1, 0);
+
+	wqcap = bar0_read64(g, R_WQCAP);
+	g->wq_size = wqcap & 0xffff;
+	expect_eq("WQCAP total_size = host WQ size", g->wq_size,
+		  want_size < MAX_SLOTS ? want_size : MAX_SLOTS);
+	expect_eq("WQCAP num_wqs", (wqcap >> 16) & 0xff, 1);
+	expect_eq("WQCAP wqcfg_size", (wqcap >> 24) & 0xf, 0);
+	expect_eq("WQCAP dedicated mode", (wqcap >> 49) & 1, 1);
+	if (!g->wq_size || g->wq_size > MAX_SLOTS)
+		die("WQCAP total_size %u out of range", g->wq_size);
+
+	expect_eq("GRPCAP num_groups", bar0_read64(g, R_GRPCAP) & 0xff, 1);
+	expect_eq("ENGCAP num_engines", bar0_read64(g, R_ENGCAP) & 0xff, 1);
+	expect_eq("OPCAP qword 0", bar0_read64(g, R_OPCAP), OPCAP0_EXPECTED);
+	for (i = 1; i < 4; i++)
+		expect_eq("OPCAP upper qwords", bar0_read64(g, R_OPCAP + 8 * i), 0);
+
+	off = bar0_read64(g, R_OFFSETS);
+	expect_eq("GRPCFG offset", off & 0xffff, R_GRPCFG / 0x100);
+	expect_eq("WQCFG offset", (off >> 16) & 0xffff, R_WQCFG / 0x100);
+	expect_eq("MSI-X perm offset", (off >> 32) & 0xffff, R_MSIX_PERM / 0x100);
+	expect_eq("IMS offset", off >> 48, 0);
+	expect_eq("perfmon offset", bar0_read64(g, R_OFFSETS + 8) & 0xffff, 0);
+
+	expect_eq("GRPCFG WQ bitmap", bar0_read64(g, R_GRPCFG), 1);
+	expect_eq("GRPCFG engines", bar0_read64(g, R_GRPCFG + 0x20), 1);
+	expect_eq("WQCFG size", bar0_read32(g, R_WQCFG) & 0xffff, g->wq_size);
+	expect_eq("WQCFG dedicated", bar0_read32(g, R_WQCFG + 8) & 1, 1);
+	expect_eq("WQCFG max_xfer_shift", bar0_read32(g, R_WQCFG + 12) & 0x1f, 16);
+}
+
+/* --- scenario helpers --- */
+
+static void open_guest(struct guest *g)
+{
+	int i;
+
+	open_container(g);
+	check_device_info(g);
+	check_config(g);
+	check_bar0(g);
+	/* a VMM resets the device before its guest starts, so do we */
+	if (gensts(g))
+		info("GENSTS %#x at open, before VFIO_DEVICE_RESET", gensts(g));
+	if (ioctl(g->device, VFIO_DEVICE_RESET))
+		fail("VFIO_DEVICE_RESET at open: %s", strerror(errno));
+	expect_eq("GENSTS after VFIO_DEVICE_RESET", gensts(g), 0);
+	expect_eq("WQCFG state after VFIO_DEVICE_RESET", wq_state(g), 0);
+	for (i = 0; i < NR_VECS; i++) {
+		g->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (g->efd[i] < 0)
+			die("eventfd");
+	}
+	attach_vectors(g);
+	if (errors)
+		info("%d check(s) failed while opening %s", errors, g->uuid);
+}
+
+/* memmove_once: copy len bytes src_off -> dst_off and check the data */
+static void memmove_once(struct guest *g, unsigned long src_off,
+			 unsigned long dst_off, __u32 len, __u32 seed,
+			 const char *what)
+{
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+
+	fill_pattern(g->mem + src_off, len, seed);
+	memset(g->mem + dst_off, 0xdb, len + 64);
+	desc_init(&d, DSA_OPCODE_MEMMOVE, 0, len, true);
+	d.src_addr = iova_of(src_off);
+	d.dst_addr = iova_of(dst_off);
+	r = run_irq(g, &d, what);
+	expect_status(r, DSA_COMP_SUCCESS, what);
+	if (memcmp(g->mem + src_off, g->mem + dst_off, len))
+		fail("%s: destination differs from source", what);
+	if (g->mem[dst_off + len] != 0xdb)
+		fail("%s: byte after the destination was written", what);
+}
+
+/* --- ops --- */
+
+static void op_noop(struct guest *g)
+{
+	struct dsa_hw_desc d;
+
+	desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
+	expect_status(run_irq(g, &d, "noop"), DSA_COMP_SUCCESS, "noop");
+}
+
+static void op_memmove(struct guest *g)
+{
+	memmove_once(g, SRC_OFF, DST_OFF, 4096, g->seed, "memmove 4 KiB");
+	memmove_once(g, SRC_OFF, DST_OFF, MAX_XFER, g->seed + 1,
+		     "memmove 64 KiB");
+	/* unaligned, odd length, crossing page boundaries */
+	memmove_once(g, SRC_OFF + 4001, DST_OFF + 8190, 5003, g->seed + 2,
+		     "memmove unaligned");
+}
+
+static void op_fill(struct guest *g)
+{
+	const __u64 pattern = 0x0123456789abcdefULL;
+	const unsigned long off = DST_OFF + 4093;
+	const __u32 len = 3001;
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+	__u32 i;
+
+	memset(g->mem + DST_OFF, 0xdb, 2 * 4096 + 64);
+	desc_init(&d, DSA_OPCODE_MEMFILL, 0, len, true);
+	d.pattern = pattern;
+	d.dst_addr = iova_of(off);
+	r = run_irq(g, &d, "fill");
+	expect_status(r, DSA_COMP_SUCCESS, "fill");
+	for (i = 0; i < len; i++) {
+		if (g->mem[off + i] != (unsigned char)(pattern >> ((i & 7) * 8))) {
+			fail("fill: byte %u is %#x, expected %#x", i,
+			     g->mem[off + i],
+			     (unsigned char)(pattern >> ((i & 7) * 8)));
+			break;
+		}
+	}
+	if (g->mem[off - 1] != 0xdb || g->mem[off + len] != 0xdb)
+		fail("fill: bytes around the destination were written");
+}
+
+static void op_compare(struct guest *g)
+{
+	const __u32 len = 8192, diff = 1234;
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+
+	fill_pattern(g->mem + SRC_OFF, len, g->seed + 3);
+	memcpy(g->mem + SRC2_OFF, g->mem + SRC_OFF, len);
+	desc_init(&d, DSA_OPCODE_COMPARE, 0, len, true);
+	d.src_addr = iova_of(SRC_OFF);
+	d.src2_addr = iova_of(SRC2_OFF);
+	r = run_irq(g, &d, "compare equal");
+	expect_status(r, DSA_COMP_SUCCESS, "compare equal");
+	expect_eq("compare equal: result", r->result, 0);
+
+	g->mem[SRC2_OFF + diff] ^= 0x40;
+	r = run_irq(g, &d, "compare different");
+	expect_status(r, DSA_COMP_SUCCESS, "compare different");
+	expect_eq("compare different: result", r->result, 1);
+	expect_eq("compare different: bytes_completed (first difference)",
+		  r->bytes_completed, diff);
+}
+
+static void op_compval(struct guest *g)
+{
+	const __u64 pattern = 0xfeedfacecafef00dULL;
+	const __u32 len = 4096, diff = 777;
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+	__u32 i;
+
+	for (i = 0; i < len; i++)
+		g->mem[SRC_OFF + i] = pattern >> ((i & 7) * 8);
+	desc_init(&d, DSA_OPCODE_COMPVAL, 0, len, true);
+	d.src_addr = iova_of(SRC_OFF);
+	d.comp_pattern = pattern;
+	r = run_irq(g, &d, "compval equal");
+	expect_status(r, DSA_COMP_SUCCESS, "compval equal");
+	expect_eq("compval equal: result", r->result, 0);
+
+	g->mem[SRC_OFF + diff] ^= 0x01;
+	r = run_irq(g, &d, "compval different");
+	expect_status(r, DSA_COMP_SUCCESS, "compval different");
+	expect_eq("compval different: result", r->result, 1);
+	expect_eq("compval different: bytes_completed (first difference)",
+		  r->bytes_completed, diff);
+}
+
+static void op_crcgen(struct guest *g)
+{
+	static const __u32 seeds[] = { 0, 0x12345678, 0xffffffff };
+	static const unsigned char check[] = "123456789";
+	const __u32 len = 5000;
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+	char what[64];
+	unsigned int i;
+
+	/* the software CRC itself: the CRC-32C check value */
+	if (dsa_crc32c(0, check, 9) != 0xe3069283)
+		fail("software crc32c(\"123456789\") = %#x, expected 0xe3069283",
+		     dsa_crc32c(0, check, 9));
+
+	memcpy(g->mem + SRC_OFF, check, 9);
+	desc_init(&d, DSA_OPCODE_CRCGEN, 0, 9, true);
+	d.src_addr = iova_of(SRC_OFF);
+	r = run_irq(g, &d, "crcgen check value");
+	expect_status(r, DSA_COMP_SUCCESS, "crcgen check value");
+	expect_eq("crcgen \"123456789\" seed 0", (__u32)r->crc_val, 0xe3069283);
+
+	fill_pattern(g->mem + SRC_OFF + 3, len, g->seed + 4);
+	for (i = 0; i < ARRAY_SIZE(seeds); i++) {
+		desc_init(&d, DSA_OPCODE_CRCGEN, 0, len, true);
+		d.src_addr = iova_of(SRC_OFF + 3);
+		d.crc_seed = seeds[i];
+		snprintf(what, sizeof(what), "crcgen seed %#x", seeds[i]);
+		r = run_irq(g, &d, what);
+		expect_status(r, DSA_COMP_SUCCESS, what);
+		expect_eq(what, (__u32)r->crc_val,
+			  dsa_crc32c(seeds[i], g->mem + SRC_OFF + 3, len));
+	}
+}
+
+static int scenario_ops(struct guest *g, long n)
+{
+	enable_device(g);
+	drain_vector(g, VEC_ERR);
+	op_noop(g);
+	op_memmove(g);
+	op_fill(g);
+	op_compare(g);
+	op_compval(g);
+	op_crcgen(g);
+	expect_quiet(g, VEC_ERR, "ops: error vector");
+	return 0;
+}
+
+/* --- irq --- */
+
+static int scenario_irq(struct guest *g, long n)
+{
+	struct dsa_hw_desc d;
+	__s32 none[NR_VECS] = { -1, -1 };
+	int v;
+
+	enable_device(g);
+	for (v = 0; v < NR_VECS; v++) {
+		drain_vector(g, v);
+		if (trigger_vector(g, v))
+			fail("loopback trigger of vector %d: %s", v, strerror(errno));
+		expect_signal(g, v, "loopback trigger");
+		expect_quiet(g, !v, "loopback trigger of the other vector");
+	}
+
+	/* a masked vector remembers one pending signal */
+	if (mask_vector(g, VEC_WQ, true))
+		fail("mask vector 1: %s", strerror(errno));
+	trigger_vector(g, VEC_WQ);
+	trigger_vector(g, VEC_WQ);
+	expect_quiet(g, VEC_WQ, "masked vector 1, loopback");
+	desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
+	if (run_poll(g, &d, "noop while masked")->status != DSA_COMP_SUCCESS)
+		fail("noop while masked: status %#x", record(g, 0)->status);
+	expect_quiet(g, VEC_WQ, "masked vector 1, completion");
+	if (mask_vector(g, VEC_WQ, false))
+		fail("unmask vector 1: %s", strerror(errno));
+	expect_signal(g, VEC_WQ, "pending signal delivered on unmask");
+	expect_quiet(g, VEC_WQ, "after unmask");
+
+	/* detach vector 1 only, then all */
+	if (set_irqs(g, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		     VFIO_PCI_MSIX_IRQ_INDEX, VEC_WQ, 1, none))
+		fail("detach vector 1 with fd -1: %s", strerror(errno));
+	run_poll(g, &d, "noop with vector 1 detached");
+	expect_quiet(g, VEC_WQ, "detached vector 1");
+	trigger_vector(g, VEC_ERR);
+	expect_signal(g, VEC_ERR, "vector 0 still attached");
+	if (set_irqs(g, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		     VFIO_PCI_MSIX_IRQ_INDEX, 0, 0, NULL))
+		fail("detach all: %s", strerror(errno));
+	trigger_vector(g, VEC_ERR);
+	expect_quiet(g, VEC_ERR, "vector 0 after detach all");
+	run_poll(g, &d, "noop with all vectors detached");
+	expect_quiet(g, VEC_WQ, "vector 1 after detach all");
+
+	attach_vectors(g);
+	expect_status(run_irq(g, &d, "noop after re-attaching"),
+		      DSA_COMP_SUCCESS, "noop after re-attaching");
+	return 0;
+}
+
+/* --- bad --- */
+
+static void bad_handles(struct guest *g)
+{
+	static const __u16 handles[] = { 0, 2, 0xffff };
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+	char what[64];
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(what, sizeof(what), "int handle %#x", handles[i]);
+		desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
+		d.int_handle = handles[i];
+		r = run_poll(g, &d, what);
+		expect_status(r, DSA_COMP_INT_HANDLE_INVAL, what);
+		expect_quiet(g, VEC_WQ, what);
+	}
+}
+
+/* bad_iova: memmove with one range outside the mappings */
+static void bad_iova(struct guest *g, __u64 src, __u64 dst, __u32 len,
+		     bool dst_faults, const char *what)
+{
+	__u8 want = DSA_COMP_PAGE_FAULT_NOBOF |
+		    (dst_faults ? DSA_COMP_STATUS_WRITE : 0);
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+	unsigned int i;
+
+	memset(g->mem + DST_OFF, 0xdb, MAX_XFER);
+	fill_pattern(g->mem + SRC_OFF, MAX_XFER, g->seed + 5);
+	desc_init(&d, DSA_OPCODE_MEMMOVE, 0, len, true);
+	d.src_addr = src;
+	d.dst_addr = dst;
+	r = run_irq(g, &d, what);
+	expect_status(r, want, what);
+	if (r->fault_addr != (dst_faults ? dst : src))
+		fail("%s: fault_addr %#llx, expected %#llx", what,
+		     (unsigned long long)r->fault_addr,
+		     (unsigned long long)(dst_faults ? dst : src));
+	expect_eq("page fault: bytes_completed", r->bytes_completed, 0);
+	for (i = 0; i < MAX_XFER; i++) {
+		if (g->mem[DST_OFF + i] != 0xdb) {
+			fail("%s: destination byte %u written", what, i);
+			break;
+		}
+	}
+}
+
+static void bad_ranges(struct guest *g)
+{
+	__u64 end = IOVA_BASE + MEM_SIZE;
+
+	bad_iova(g, IOVA_ABOVE, iova_of(DST_OFF), 4096, false, "src above");
+	bad_iova(g, IOVA_BELOW, iova_of(DST_OFF), 4096, false, "src below");
+	bad_iova(g, end - 100, iova_of(DST_OFF), 4096, false,
+		 "src straddling the end of the mapping");
+	bad_iova(g, iova_of(SRC_OFF), IOVA_ABOVE, 4096, true, "dst above");
+	bad_iova(g, iova_of(SRC_OFF), IOVA_BASE - 100, 4096, true,
+		 "dst straddling the start of the mapping");
+	/* the end of the mapping itself must stay untouched */
+	memset(g->mem + MEM_SIZE - 4096, 0x5a, 4096);
+	bad_iova(g, iova_of(SRC_OFF), end - 4096, 8192, true,
+		 "dst straddling the end of the mapping");
+	if (g->mem[MEM_SIZE - 1] != 0x5a)
+		fail("dst straddling the end: mapped part was written");
+}
+
+static void bad_sizes_opcodes(struct guest *g)
+{
+	static const unsigned int opcodes[] = {
+		DSA_OPCODE_BATCH, DSA_OPCODE_DRAIN, DSA_OPCODE_CR_DELTA,
+		DSA_OPCODE_DUALCAST, DSA_OPCODE_COPY_CRC, DSA_OPCODE_CFLUSH, 0xff,
+	};
+	struct dsa_hw_desc d;
+	char what[64];
+	unsigned int i;
+
+	desc_init(&d, DSA_OPCODE_MEMMOVE, 0, 0, true);
+	d.src_addr = iova_of(SRC_OFF);
+	d.dst_addr = iova_of(DST_OFF);
+	expect_status(run_irq(g, &d, "xfer_size 0"), DSA_COMP_XFER_ERANGE,
+		      "xfer_size 0");
+	d.xfer_size = MAX_XFER + 1;
+	expect_status(run_irq(g, &d, "xfer_size 64 KiB + 1"),
+		      DSA_COMP_XFER_ERANGE, "xfer_size 64 KiB + 1");
+	desc_init(&d, DSA_OPCODE_MEMFILL, 0, 1 << 20, true);
+	d.dst_addr = iova_of(DST_OFF);
+	expect_status(run_irq(g, &d, "fill 1 MiB"), DSA_COMP_XFER_ERANGE,
+		      "fill 1 MiB");
+
+	for (i = 0; i < ARRAY_SIZE(opcodes); i++) {
+		snprintf(what, sizeof(what), "opcode %#x", opcodes[i]);
+		desc_init(&d, opcodes[i], 0, 64, true);
+		d.src_addr = iova_of(SRC_OFF);
+		d.dst_addr = iova_of(DST_OFF);
+		expect_status(run_irq(g, &d, what), DSA_COMP_BAD_OPCODE, what);
+	}
+}
+
+/* expect_swerr: SWERR valid with the given code; clears it */
+static void expect_swerr(struct guest *g, unsigned int code, const char *what)
+{
+	__u64 sw = bar0_read64(g, R_SWERR);
+
+	if (!(sw & SWERR_VALID))
+		fail("%s: SWERR not valid (%#llx)", what, (unsigned long long)sw);
+	else if (code && ((sw >> 8) & 0xff) != code)
+		fail("%s: SWERR error code %#llx, expected %#x", what,
+		     (unsigned long long)(sw >> 8) & 0xff, code);
+	clear_swerr(g);
+	sw = bar0_read64(g, R_SWERR);
+	if (sw & (SWERR_VALID | SWERR_OVERFLOW))
+		fail("%s: SWERR %#llx after writing 1s to clear it", what,
+		     (unsigned long long)sw);
+}
+
+/*
+ * expect_portal_error: a portal write that must fail with err and record a
+ * software error, signalled on vector 0 when irq (GENCTRL bit 0 set).
+ */
+static void expect_portal_error(struct guest *g, unsigned int off,
+				const struct dsa_hw_desc *d, int err, bool irq,
+				const char *what)
+{
+	int ret = portal_write(g, off, d);
+
+	if (ret != err)
+		fail("%s: portal write at %#x: %s, expected %s", what, off,
+		     errstr(ret), strerror(-err));
+	if (irq)
+		expect_signal(g, VEC_ERR, what);
+	else
+		expect_quiet(g, VEC_ERR, what);
+	if (!(bar0_read32(g, R_INTCAUSE) & INTC_SWERR))
+		fail("%s: INTCAUSE.SWERR not set", what);
+	expect_swerr(g, 0, what);
+	expect_eq("INTCAUSE.SWERR after W1C",
+		  bar0_read32(g, R_INTCAUSE) & INTC_SWERR, 0);
+}
+
+static void bad_portal(struct guest *g)
+{
+	struct dsa_hw_desc d;
+	int ret;
+
+	clear_swerr(g);
+	drain_vector(g, VEC_ERR);
+	desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
+
+	/* IMS portal page, with the software error interrupt enabled */
+	bar0_write32(g, R_GENCTRL, GENCTRL_SWERR_INT);
+	expect_eq("GENCTRL read back", bar0_read32(g, R_GENCTRL) & 3,
+		  GENCTRL_SWERR_INT);
+	expect_portal_error(g, PORTAL_IMS, &d, -EINVAL, true, "IMS portal");
+	expect_portal_error(g, BAR2_SIZE - 64, &d, -EINVAL, true,
+			    "last IMS portal");
+
+	/* the same without the interrupt: recorded, not signalled */
+	bar0_write32(g, R_GENCTRL, 0);
+	expect_portal_error(g, PORTAL_IMS, &d, -EINVAL, false,
+			    "IMS portal, GENCTRL 0");
+
+	/* WQ disabled */
+	expect_cmd(g, CMD_DISABLE_WQ, 1, 0, "disable WQ 0");
+	expect_eq("WQCFG state after disable WQ", wq_state(g), 0);
+	bar0_write32(g, R_GENCTRL, GENCTRL_SWERR_INT);
+	expect_portal_error(g, 0, &d, -EIO, true, "WQ disabled");
+	expect_portal_error(g, PORTAL_LIMITED, &d, -EIO, true,
+			    "limited portal, WQ disabled");
+	bar0_write32(g, R_GENCTRL, 0);
+	expect_cmd(g, CMD_ENABLE_WQ, 0, 0, "re-enable WQ 0");
+
+	/* the limited portal takes descriptors too */
+	d.flags &= ~IDXD_OP_FLAG_RCI;
+	memset(record(g, 0), 0, REC_SIZE);
+	ret = portal_write(g, PORTAL_LIMITED, &d);
+	if (ret)
+		fail("limited portal write: %s", strerror(-ret));
+	else if (wait_record(g, record(g, 0)) != DSA_COMP_SUCCESS)
+		fail("limited portal noop: status %#x", record(g, 0)->status);
+
+	/* a misaligned completion record address: SWERR, no record */
+	memset(record(g, 0), 0, 2 * REC_SIZE);
+	d.completion_addr = record_iova(0) + 8;
+	ret = portal_write(g, 0, &d);
+	if (ret)
+		fail("misaligned record: portal write: %s", strerror(-ret));
+	usleep(QUIET_MS * 1000);
+	expect_swerr(g, DSA_COMP_CRA_ALIGN, "misaligned completion record");
+	if (record(g, 0)->status || g->mem[REC_OFF + 8])
+		fail("misaligned completion record: a record was written");
+}
+
+static void bad_commands(struct guest *g)
+{
+	expect_cmd(g, 0x1f, 0, 0x01, "unknown command");
+	expect_cmd(g, CMD_ENABLE_DEV, 0, 0x10, "enable an enabled device");
+	expect_cmd(g, CMD_ENABLE_WQ, 0, 0x21, "enable an enabled WQ");
+	expect_cmd(g, CMD_ENABLE_WQ, 1, 0x02, "enable WQ 1");
+	expect_cmd(g, CMD_DISABLE_WQ, 2, 0x02, "disable WQ mask 0x2");
+	expect_cmd(g, CMD_DRAIN_WQ, 1, 0, "drain WQ 0");
+	expect_cmd(g, CMD_DRAIN_ALL, 0, 0, "drain all");
+
+	/* command completion interrupt */
+	drain_vector(g, VEC_ERR);
+	if (dev_cmd(g, CMD_DRAIN_WQ, 1, true))
+		fail("drain WQ with interrupt request: CMDSTS error");
+	expect_signal(g, VEC_ERR, "command completion interrupt");
+	if (!(bar0_read32(g, R_INTCAUSE) & INTC_CMD))
+		fail("command completion: INTCAUSE.CMD not set");
+	bar0_write32(g, R_INTCAUSE, INTC_CMD);
+	expect_eq("INTCAUSE.CMD after W1C", bar0_read32(g, R_INTCAUSE) & INTC_CMD, 0);
+
+	expect_cmd(g, CMD_DISABLE_DEV, 0, 0, "disable device");
+	expect_eq("GENSTS after disable", gensts(g), 0);
+	expect_eq("WQCFG state after disable device", wq_state(g), 0);
+	expect_cmd(g, CMD_DISABLE_DEV, 0, 0x31, "disable a disabled device");
+	expect_cmd(g, CMD_ENABLE_WQ, 0, 0x20, "enable WQ, device disabled");
+	set_bus_master(g, false);
+	expect_cmd(g, CMD_ENABLE_DEV, 0, 0x12, "enable device without bus master");
+	expect_eq("GENSTS after refused enable", gensts(g), 0);
+	enable_device(g);
+}
+
+static void bad_set_irqs(struct guest *g)
+{
+	char buf[sizeof(struct vfio_irq_set) + 4 * sizeof(__s32)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+	int devnull = open("/dev/null", O_RDWR);
+	__s32 fds[NR_VECS] = { g->efd[0], devnull };
+	struct {
+		const char *what;
+		__u32 flags, index, start, count;
+		const __s32 *fds;
+	} cases[] = {
+		{ "INTx trigger", VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		  VFIO_PCI_INTX_IRQ_INDEX, 0, 1, NULL },
+		{ "MSI eventfd", VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		  VFIO_PCI_MSI_IRQ_INDEX, 0, 1, g->efd },
+		{ "index out of range", VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		  VFIO_PCI_NUM_IRQS + 3, 0, 1, NULL },
+		{ "MSI-X start 1 count 2", VFIO_IRQ_SET_DATA_EVENTFD |
+		  VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 1, 2, g->efd },
+		{ "MSI-X start 2", VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		  VFIO_PCI_MSIX_IRQ_INDEX, 2, 1, NULL },
+		{ "two data types", VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_EVENTFD |
+		  VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 0, 1, g->efd },
+		{ "two actions", VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK |
+		  VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 1, 1, NULL },
+		{ "not an eventfd", VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		  VFIO_PCI_MSIX_IRQ_INDEX, 0, 2, fds },
+		{ "unknown flag", VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER |
+		  0x100, VFIO_PCI_MSIX_IRQ_INDEX, 1, 1, NULL },
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ret = set_irqs(g, cases[i].flags, cases[i].index, cases[i].start,
+			       cases[i].count, cases[i].fds);
+		if (ret != -EINVAL)
+			fail("SET_IRQS %s: %s, expected EINVAL", cases[i].what,
+			     errstr(ret));
+	}
+
+	/* argsz too small for the eventfds it announces */
+	memset(buf, 0, sizeof(buf));
+	set->argsz = sizeof(*set) + sizeof(__s32);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	set->count = 2;
+	if (ioctl(g->device, VFIO_DEVICE_SET_IRQS, set) == 0 || errno != EINVAL)
+		fail("SET_IRQS with a short argsz: not EINVAL");
+	close(devnull);
+
+	/* nothing changed: both eventfds still attached */
+	drain_vector(g, VEC_ERR);
+	drain_vector(g, VEC_WQ);
+	trigger_vector(g, VEC_ERR);
+	expect_signal(g, VEC_ERR, "vector 0 after bad SET_IRQS");
+	trigger_vector(g, VEC_WQ);
+	expect_signal(g, VEC_WQ, "vector 1 after bad SET_IRQS");
+}
+
+/* bad_ro_regs: writes to read-only registers change nothing */
+static void bad_ro_regs(struct guest *g)
+{
+	static const unsigned int regs[] = {
+		R_VERSION, R_GENCAP, R_WQCAP, R_GRPCAP, R_ENGCAP, R_OPCAP,
+		R_OPCAP + 8, R_OFFSETS, R_GENCFG, R_GENSTS, R_CMDSTS, R_GRPCFG,
+		R_GRPCFG + 0x20, R_WQCFG, R_WQCFG + 8, R_WQCFG + 16,
+		R_WQCFG + 24, R_MSIX_TABLE, R_MSIX_PBA, 0x800, 0xfff8,
+	};
+	__u64 before, after, v;
+	unsigned int i;
+	char what[64];
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(regs); i++) {
+		before = bar0_read64(g, regs[i]);
+		v = ~before;
+		region_rw(g, &g->bar0, true, regs[i], &v, 8);
+		after = bar0_read64(g, regs[i]);
+		snprintf(what, sizeof(what), "BAR0 %#x after writing ~value", regs[i]);
+		expect_eq(what, after, before);
+	}
+	expect_eq("GENSTS still enabled", gensts(g), 1);
+	expect_eq("WQ still enabled", wq_state(g), 1);
+
+	/* unaligned and odd-sized accesses are refused */
+	ret = region_rw(g, &g->bar0, false, R_VERSION + 2, &v, 4);
+	if (ret != -EINVAL)
+		fail("unaligned BAR0 read: %s, expected EINVAL",
+		     errstr(ret));
+	ret = region_rw(g, &g->bar0, false, R_VERSION, &v, 2);
+	if (ret != -EINVAL)
+		fail("2-byte BAR0 read: %s, expected EINVAL",
+		     errstr(ret));
+	ret = region_rw(g, &g->bar0, false, R_GENCAP + 4, &v, 8);
+	if (ret != -EINVAL)
+		fail("misaligned 8-byte BAR0 read: %s, expected EINVAL",
+		     errstr(ret));
+	if (!region_rw(g, &g->bar2, false, 0, &v, 8))
+		fail("BAR2 read succeeded: the portal is write-only");
+	if (!region_rw(g, &g->bar0, false, BAR0_SIZE, &v, 4))
+		fail("BAR0 read past the end succeeded");
+}
+
+/* bad_reset: VFIO_DEVICE_RESET disables and clears, eventfds stay */
+static void bad_reset(struct guest *g)
+{
+	struct dsa_hw_desc d;
+
+	desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
+	portal_write(g, PORTAL_IMS, &d);
+	if (!(bar0_read64(g, R_SWERR) & SWERR_VALID))
+		fail("reset: no SWERR to clear before the reset");
+	if (ioctl(g->device, VFIO_DEVICE_RESET))
+		fail("VFIO_DEVICE_RESET: %s", strerror(errno));
+	expect_eq("GENSTS after reset", gensts(g), 0);
+	expect_eq("WQCFG state after reset", wq_state(g), 0);
+	expect_eq("SWERR after reset", bar0_read64(g, R_SWERR) & SWERR_VALID, 0);
+	drain_vector(g, VEC_WQ);
+	trigger_vector(g, VEC_WQ);
+	expect_signal(g, VEC_WQ, "vector 1 still attached after reset");
+	enable_device(g);
+}
+
+static int scenario_bad(struct guest *g, long n)
+{
+	enable_device(g);
+	drain_vector(g, VEC_WQ);
+	bad_handles(g);
+	bad_ranges(g);
+	bad_sizes_opcodes(g);
+	bad_portal(g);
+	bad_commands(g);
+	bad_set_irqs(g);
+	bad_ro_regs(g);
+	bad_reset(g);
+	memmove_once(g, SRC_OFF, DST_OFF, 4096, g->seed, "memmove after the errors");
+	return 0;
+}
+
+/* --- storm --- */
+
+/* storm_desc: the i-th bad descriptor; returns the status it must get */
+static __u8 storm_desc(struct dsa_hw_desc *d, unsigned long i, unsigned int rec)
+{
+	desc_init(d, DSA_OPCODE_MEMMOVE, rec, 4096, false);
+	d->src_addr = iova_of(SRC_OFF);
+	d->dst_addr = iova_of(DST_OFF);
+	switch (i % 5) {
+	case 0:
+		d->opcode = DSA_OPCODE_NOOP;
+		d->flags |= IDXD_OP_FLAG_RCI;
+		d->int_handle = 0;
+		return DSA_COMP_INT_HANDLE_INVAL;
+	case 1:
+		d->opcode = DSA_OPCODE_CR_DELTA;
+		return DSA_COMP_BAD_OPCODE;
+	case 2:
+		d->xfer_size = 0;
+		return DSA_COMP_XFER_ERANGE;
+	case 3:
+		d->src_addr = IOVA_ABOVE;
+		return DSA_COMP_PAGE_FAULT_NOBOF;
+	default:
+		d->dst_addr = IOVA_BELOW;
+		return DSA_COMP_PAGE_FAULT_NOBOF | DSA_COMP_STATUS_WRITE;
+	}
+}
+
+static int scenario_storm(struct guest *g, long n)
+{
+	__u8 want[MAX_SLOTS] = { 0 };
+	unsigned long i, busy = 0, wrong = 0;
+	struct dsa_hw_desc d;
+	unsigned int slot;
+	int ret;
+
+	enable_device(g);
+	drain_vector(g, VEC_WQ);
+	memset(g->mem + REC_OFF, 0, MAX_SLOTS * REC_SIZE);
+	for (i = 0; i < (unsigned long)n + g->wq_size; i++) {
+		slot = i % g->wq_size;
+		if (i >= g->wq_size) {
+			/* the slot's previous descriptor must be done */
+			__u8 st = wait_record(g, record(g, slot));
+
+			if (st != want[slot] && wrong++ < 5)
+				fail("storm descriptor %lu: status %#x, expected %#x",
+				     i - g->wq_size, st, want[slot]);
+		}
+		if (i >= (unsigned long)n)
+			continue;
+		want[slot] = storm_desc(&d, i, slot);
+		memset(record(g, slot), 0, REC_SIZE);
+		while ((ret = portal_write(g, 0, &d)) == -EBUSY)
+			busy++;
+		if (ret)
+			fail("storm descriptor %lu: portal write: %s", i,
+			     strerror(-ret));
+	}
+	if (wrong)
+		fail("storm: %lu of %ld descriptors with the wrong status", wrong, n);
+	info("storm: %ld bad descriptors, %lu EBUSY retries", n, busy);
+	expect_quiet(g, VEC_WQ, "storm: bad descriptors");
+	clear_swerr(g);
+	memmove_once(g, SRC_OFF, DST_OFF, 4096, g->seed, "memmove after the storm");
+	return 0;
+}
+
+/* --- inflight --- */
+
+static void queue_all_slots(struct guest *g)
+{
+	struct dsa_hw_desc d;
+	unsigned int i;
+	int ret;
+
+	fill_pattern(g->mem + SRC_OFF, MAX_XFER, g->seed);
+	for (i = 0; i < g->wq_size; i++) {
+		desc_init(&d, DSA_OPCODE_MEMMOVE, i, MAX_XFER, true);
+		d.src_addr = iova_of(SRC_OFF);
+		d.dst_addr = iova_of(DST_OFF + i * MAX_XFER);
+		memset(record(g, i), 0, REC_SIZE);
+		ret = portal_write(g, 0, &d);
+		if (ret && ret != -EBUSY)
+			fail("inflight descriptor %u: %s", i, strerror(-ret));
+	}
+}
+
+/* check_drained: every record is absent or a success with the data */
+static void check_drained(struct guest *g)
+{
+	unsigned int i, done = 0;
+	__u8 st;
+
+	for (i = 0; i < g->wq_size; i++) {
+		st = __atomic_load_n(&record(g, i)->status, __ATOMIC_ACQUIRE);
+		if (!st)
+			continue;
+		if (st != DSA_COMP_SUCCESS)
+			fail("inflight descriptor %u: status %#x", i, st);
+		else if (memcmp(g->mem + SRC_OFF, g->mem + DST_OFF + i * MAX_XFER,
+				MAX_XFER))
+			fail("inflight descriptor %u: success but wrong data", i);
+		done++;
+	}
+	info("inflight: %u of %u descriptors completed before/at the reset",
+	     done, g->wq_size);
+}
+
+static int scenario_inflight(struct guest *g, const char *how)
+{
+	bool reset = strcmp(how, "close");
+	bool close_dev = strcmp(how, "reset");
+
+	enable_device(g);
+	queue_all_slots(g);
+	if (reset) {
+		if (ioctl(g->device, VFIO_DEVICE_RESET))
+			fail("VFIO_DEVICE_RESET with descriptors in flight: %s",
+			     strerror(errno));
+		expect_eq("GENSTS after reset", gensts(g), 0);
+		check_drained(g);
+	}
+	if (close_dev) {
+		if (reset)
+			enable_device(g);
+		queue_all_slots(g);
+		if (close(g->device))
+			fail("close with descriptors in flight: %s", strerror(errno));
+		g->device = -1;
+	}
+	return 0;
+}
+
+/* --- loop and bench --- */
+
+static int scenario_loop(struct guest *g, long n)
+{
+	char what[64];
+	long i;
+
+	if (g->bytes < 1 || g->bytes > MAX_XFER)
+		die("loop: -b must be 1..%d", MAX_XFER);
+	enable_device(g);
+	drain_vector(g, VEC_WQ);
+	for (i = 0; i < n && errors < 5; i++) {
+		snprintf(what, sizeof(what), "loop %ld", i);
+		memmove_once(g, SRC_OFF + (i % 61), DST_OFF + (i % 67) * 8,
+			     g->bytes, g->seed ^ (i * 7919), what);
+	}
+	info("loop: %ld round trips of %u bytes, seed %u", i, g->bytes, g->seed);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int scenario_bench(struct guest *g, long n)
+{
+	struct dsa_completion_record *r = record(g, 0);
+	struct dsa_hw_desc d;
+	__u64 *lat, t0;
+	long i;
+
+	lat = calloc(n, sizeof(*lat));
+	if (!lat)
+		die("calloc");
+	enable_device(g);
+	drain_vector(g, VEC_WQ);
+	desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
+	for (i = 0; i < n; i++) {
+		r->status = 0;
+		t0 = now_ns();
+		if (portal_write(g, 0, &d)) {
+			fail("bench: portal write %ld: %s", i, strerror(errno));
+			break;
+		}
+		if (wait_vector(g, VEC_WQ, g->timeout_ms) != 1) {
+			fail("bench: round trip %ld: no single interrupt", i);
+			break;
+		}
+		lat[i] = now_ns() - t0;
+		if (r->status != DSA_COMP_SUCCESS) {
+			fail("bench: round trip %ld: status %#x", i, r->status);
+			break;
+		}
+	}
+	if (i == n) {
+		qsort(lat, n, sizeof(*lat), cmp_u64);
+		printf("bench: mdev noop round trip n=%ld median_us=%.1f p99_us=%.1f\n",
+		       n, lat[n / 2] / 1000.0, lat[(n * 99) / 100] / 1000.0);
+	}
+	free(lat);
+	return 0;
+}
+
+/* --- main --- */
+
+static void bad_usage(void)
+{
+	fprintf(stderr,
+		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] UUID SCENARIO [N]\n"
+		"  scenarios: ops, irq, bad, storm N, inflight [reset|close|both],\n"
+		"             loop N, bench N\n");
+	exit(KSFT_FAIL);
+}
+
+int main(int argc, char **argv)
+{
+	struct guest g = { .seed = 1, .bytes = 4096, .timeout_ms = 10000 };
+	const char *scenario, *arg;
+	long n;
+	int opt;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt(argc, argv, "s:b:t:")) != -1) {
+		switch (opt) {
+		case 's':
+			g.seed = strtoul(optarg, NULL, 0);
+			break;
+		case 'b':
+			g.bytes = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			g.timeout_ms = strtol(optarg, NULL, 0);
+			break;
+		default:
+			bad_usage();
+		}
+	}
+	if (argc - optind < 2)
+		bad_usage();
+	g.uuid = argv[optind];
+	scenario = argv[optind + 1];
+	arg = argc - optind > 2 ? argv[optind + 2] : NULL;
+	n = arg && strcmp(scenario, "inflight") ? strtol(arg, NULL, 0) : 1;
+	if (n < 1)
+		bad_usage();
+
+	open_guest(&g);
+	if (!strcmp(scenario, "ops"))
+		scenario_ops(&g, n);
+	else if (!strcmp(scenario, "irq"))
+		scenario_irq(&g, n);
+	else if (!strcmp(scenario, "bad"))
+		scenario_bad(&g, n);
+	else if (!strcmp(scenario, "storm"))
+		scenario_storm(&g, n);
+	else if (!strcmp(scenario, "inflight"))
+		scenario_inflight(&g, arg ? arg : "both");
+	else if (!strcmp(scenario, "loop"))
+		scenario_loop(&g, n);
+	else if (!strcmp(scenario, "bench"))
+		scenario_bench(&g, n);
+	else
+		bad_usage();
+
+	info("%s: portal writes accepted=%lu refused=%lu", scenario,
+	     g.accepted, g.refused);
+	if (errors) {
+		info("%s: %d check(s) failed", scenario, errors);
+		return KSFT_FAIL;
+	}
+	info("%s: all checks passed", scenario);
+	return KSFT_PASS;
+}
