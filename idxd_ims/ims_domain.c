@@ -75,10 +75,16 @@ static void idxd_ims_chip_unmask(struct irq_data *data)
 	ioread32(entry + IDXD_IMS_ENTRY_CTRL);
 }
 
+/*
+ * Unlike PCI MSI-X, the MSI core does not keep a copy of a device domain's
+ * message: cache it in the descriptor so that idxd_ims_irq_restore() can
+ * reprogram the entry with get_cached_msi_msg() after a device reset.
+ */
 static void idxd_ims_chip_write_msg(struct irq_data *data, struct msi_msg *msg)
 {
 	void __iomem *entry = idxd_ims_irqd_entry(data);
 
+	irq_data_get_msi_desc(data)->msg = *msg;
 	iowrite32(msg->address_lo, entry + IDXD_IMS_ENTRY_ADDR_LO);
 	iowrite32(msg->address_hi, entry + IDXD_IMS_ENTRY_ADDR_HI);
 	iowrite32(msg->data, entry + IDXD_IMS_ENTRY_DATA);
