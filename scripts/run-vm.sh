@@ -11,6 +11,10 @@
 # In test mode the counts go to OUTDIR/result as "passed failed skipped" and
 # the exit status is non-zero on a failed test, a kernel splat in the
 # console log, or a VM that did not finish (no sentinel) in time.
+# In every mode the guest's third serial port (ttyS2) is the device model
+# control channel: scripts/model-relay.py, started here, takes one-line
+# requests from it and sets fault injection properties of the DSA model
+# through the VM's QMP socket (see Documentation/testing.rst).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -23,6 +27,7 @@ console=$outdir/console.log tap=$outdir/tap.log
 
 cmdline="console=ttyS0 panic=-1 oops=panic nokaslr"
 cmdline+=" IDXD_IMS_MODE=$mode IDXD_IMS_SETUP=$setup"
+cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"
 args=(-machine q35 -accel tcg -cpu max -smp 2 -m 2048
       -nodefaults -display none -no-reboot
@@ -41,11 +46,39 @@ noopt)
 	die "unknown setup '$setup' (vtd, noiommu or noopt)"
 	;;
 esac
-args+=(-device intel-dsa -kernel "$kernel" -initrd "$initrd")
+args+=(-device intel-dsa,id=dsa0 -kernel "$kernel" -initrd "$initrd")
+
+# The QMP and control sockets live in OUTDIR, one pair per VM, unless that
+# path is too long for a unix socket name.
+sockdir=$outdir
+if [ ${#sockdir} -gt 90 ]; then
+	sockdir=$(mktemp -d /tmp/idxd_ims-vm.XXXXXX)
+fi
+qmp_sock=$sockdir/qmp.sock ctl_sock=$sockdir/model-ctl.sock
+rm -f "$qmp_sock" "$ctl_sock"
+args+=(-qmp "unix:$qmp_sock,server=on,wait=off"
+       -chardev "socket,id=modelctl,path=$ctl_sock,server=on,wait=off"
+       -device "isa-serial,index=2,chardev=modelctl")
+
+# The host end of the control channel. It waits for QEMU's sockets, ends
+# when QEMU closes them, and is stopped with the VM in any case; it never
+# outlives the VM time limit.
+timeout -s KILL $((timeout + 60)) python3 \
+	"$IDXD_IMS_TOP/scripts/model-relay.py" "$qmp_sock" "$ctl_sock" \
+	/machine/peripheral/dsa0 "$outdir/model-relay.log" < /dev/null &
+relay_pid=$!
+stop_relay() {
+	kill "$relay_pid" 2> /dev/null
+	wait "$relay_pid" 2> /dev/null
+	rm -f "$qmp_sock" "$ctl_sock"
+	[ "$sockdir" = "$outdir" ] || rmdir "$sockdir"
+}
+trap stop_relay EXIT
 
 if [ "$mode" != test ]; then
 	[ "$mode" != shell ] && cmdline+=" quiet"
-	exec "$qemu" "${args[@]}" -append "$cmdline" -serial stdio
+	"$qemu" "${args[@]}" -append "$cmdline" -serial stdio
+	exit
 fi
 
 timeout -s KILL "$timeout" "$qemu" "${args[@]}" -append "$cmdline" \

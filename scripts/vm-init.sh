@@ -3,13 +3,14 @@
 #
 # /init of the idxd_ims test VM (busybox ash). The kernel command line
 # passes IDXD_IMS_MODE (test, run, bench or shell), IDXD_IMS_SETUP (vtd,
-# noiommu or noopt) and optionally IDXD_IMS_TESTS (collection:test, comma
+# noiommu or noopt), IDXD_IMS_MODEL_CTL (the serial port of the device model
+# control channel) and optionally IDXD_IMS_TESTS (collection:test, comma
 # separated) as environment variables. Kernel messages go to ttyS0; in test
 # mode the kselftest TAP goes to ttyS1 and ends with the sentinel line
 # "IDXD_IMS_DONE rc=<n>".
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-export IDXD_IMS_SETUP
+export IDXD_IMS_SETUP IDXD_IMS_MODEL_CTL
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -21,6 +22,8 @@ ln -s fd/0 /dev/stdin
 ln -s fd/1 /dev/stdout
 ln -s fd/2 /dev/stderr
 hostname idxd-ims-vm
+# The control channel carries lines both ways: no echo, no translation.
+[ -n "$IDXD_IMS_MODEL_CTL" ] && stty -F "$IDXD_IMS_MODEL_CTL" raw -echo clocal 2>/dev/null
 
 kmemleak_report() {
 	[ -w /sys/kernel/debug/kmemleak ] || return 0

@@ -263,3 +263,148 @@ accel_config_json() {
     "grouped_engines":[ $_engines ] } ] } ]
 JSON
 }
+
+# --- device model control channel (test VM only) ---
+#
+# In the test VM the host relays one-line requests written to the serial
+# port named by IDXD_IMS_MODEL_CTL to the QEMU DSA model (scripts/
+# model-relay.py): "<seq> qom-set <property> <value>" or "<seq> qom-get
+# <property>", answered by "<seq> ok [<value>]" or "<seq> error <reason>".
+# Answers to an earlier, timed-out request are told apart by <seq>.
+
+MODEL_CTL=${IDXD_IMS_MODEL_CTL:-}
+MODEL_TIMEOUT=20
+model_seq=0
+
+# require_model_ctl: skip unless the host can change the device model's
+# fault injection properties (it cannot on real hardware).
+require_model_ctl() {
+	[ -n "$MODEL_CTL" ] ||
+		skip "no device model control channel (IDXD_IMS_MODEL_CTL is unset: not in the test VM)"
+	[ -c "$MODEL_CTL" ] ||
+		skip "device model control channel $MODEL_CTL is not a character device"
+}
+
+# model_request REQUEST...: send one request and wait for its answer. On
+# "ok" sets MODEL_VALUE to what follows it and returns 0; otherwise sets
+# MODEL_ERROR and returns 1.
+model_request() {
+	model_seq=$((model_seq + 1))
+	MODEL_VALUE= MODEL_ERROR="no answer from the host within ${MODEL_TIMEOUT}s"
+	exec 9<> "$MODEL_CTL" || {
+		MODEL_ERROR="cannot open $MODEL_CTL"
+		return 1
+	}
+	echo "$model_seq $*" >&9
+	while read -r -t $MODEL_TIMEOUT _seq _status _rest <&9; do
+		[ "$_seq" = "$model_seq" ] || continue
+		if [ "$_status" = ok ]; then
+			MODEL_VALUE=$_rest MODEL_ERROR=
+		else
+			MODEL_ERROR=$_rest
+		fi
+		break
+	done
+	exec 9<&-
+	[ -z "$MODEL_ERROR" ]
+}
+
+# model_set PROPERTY VALUE: set a property of the DSA model (fail-count,
+# fail-status, delay-us, drop-irqs, halt); fails the test if the host says
+# no. The host has applied it when this returns.
+model_set() {
+	require_model_ctl
+	model_request qom-set "$1" "$2" ||
+		fail "host could not set model property $1 to $2: $MODEL_ERROR"
+	log "model: $1 = $2"
+}
+
+# model_get PROPERTY: set MODEL_VALUE to a property of the DSA model.
+model_get() {
+	require_model_ctl
+	model_request qom-get "$1" ||
+		fail "host could not read model property $1: $MODEL_ERROR"
+}
+
+# model_clear_faults: stop injecting faults (for at_exit).
+model_clear_faults() {
+	model_request qom-set fail-count 0
+	model_request qom-set delay-us 0
+}
+
+# --- dmatest (drivers/dma/dmatest.c) ---
+
+DMATEST=/sys/module/dmatest/parameters
+
+# load_dmatest: load the dmatest module (skip without it), unloaded at exit.
+load_dmatest() {
+	modprobe dmatest 2> /dev/null || skip "dmatest module not available"
+	at_exit unload_dmatest
+}
+
+unload_dmatest() {
+	echo 0 > $DMATEST/run
+	modprobe -r dmatest
+}
+
+# bind_kernel_wqs SIZE ID...: configure each WQ ID as a dedicated kernel WQ
+# of SIZE entries with sysfs writes, then enable the device and the WQs
+# through the dsa bus (needs CONF); the configuration is reset at exit.
+bind_kernel_wqs() {
+	_size=$1
+	shift
+	at_exit sysfs_reset_config
+	for _w in "$@"; do
+		sysfs_setup_kernel_wq "$_w" "$_size" ||
+			fail "cannot configure wq $_w through sysfs"
+	done
+	echo "$CONF" > /sys/bus/dsa/drivers/idxd/bind || fail "cannot enable $CONF"
+	for _w in "$@"; do
+		basename "$(wq_dir "$_w")" > /sys/bus/dsa/drivers/dmaengine/bind ||
+			fail "cannot enable wq $_w"
+		[ "$(cat "$(wq_dir "$_w")/state")" = enabled ] ||
+			fail "wq $_w not enabled after bind"
+	done
+}
+
+# dmatest_start CHANNELS ITERATIONS THREADS: start a memcpy run of dmatest
+# with THREADS threads on each of CHANNELS (a list), buffers of 4 KiB and a
+# 5 s completion timeout per transfer; remembers where the kernel log
+# stood.
+dmatest_start() {
+	dmatest_log_start=$(dmesg | wc -l)
+	echo 0 > $DMATEST/run
+	echo 5000 > $DMATEST/timeout
+	echo "$2" > $DMATEST/iterations
+	echo "$3" > $DMATEST/threads_per_chan
+	echo 4096 > $DMATEST/test_buf_size
+	for _c in $1; do
+		echo "$_c" > $DMATEST/channel || fail "dmatest refused channel $_c"
+	done
+	echo 1 > $DMATEST/run
+}
+
+# dmatest_finish SECONDS: wait for the run to end, failing the test if it
+# is still running after SECONDS; leaves its dmatest log lines in
+# dmatest_out.
+dmatest_finish() {
+	_n=0
+	while [ "$(cat $DMATEST/run)" = Y ]; do
+		[ $_n -lt $(($1 * 2)) ] || fail "dmatest still running after $1 s"
+		sleep 0.5
+		_n=$((_n + 1))
+	done
+	dmatest_out=$(dmesg | tail -n +$((dmatest_log_start + 1)) | grep 'dmatest: ')
+	echo "$dmatest_out" | sed 's/^/# /'
+}
+
+# dmatest_count ERE: number of dmatest lines of the last run matching ERE.
+dmatest_count() {
+	echo "$dmatest_out" | grep -cE "$1"
+}
+
+# dmatest_failures: transfers the last run counted as failed, all threads.
+dmatest_failures() {
+	echo "$dmatest_out" | sed -n 's/.*summary [0-9]* tests, \([0-9]*\) failures.*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }'
+}
