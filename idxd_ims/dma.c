@@ -135,7 +135,11 @@ idxd_ims_prep_interrupt(struct dma_chan *chan, unsigned long flags)
  * Descriptors of a work queue complete out of order, so a cookie says
  * nothing about earlier ones: a transaction is in progress exactly while
  * its descriptor is on the active list. Its outcome (success or the kind
- * of failure) is reported through the callback's dmaengine result.
+ * of failure) is reported through the callback's dmaengine result, and
+ * here as DMA_ERROR for as long as the descriptor still carries the cookie
+ * (until it is submitted again): its completion record then still holds
+ * the status, which is "none" for a descriptor aborted by a halt or a
+ * work queue disable.
  */
 static enum dma_status idxd_ims_tx_status(struct dma_chan *chan,
 					  dma_cookie_t cookie,
@@ -145,14 +149,27 @@ static enum dma_status idxd_ims_tx_status(struct dma_chan *chan,
 	enum dma_status status = DMA_COMPLETE;
 	struct idxd_ims_desc *desc;
 	unsigned long flags;
+	unsigned int i;
+	u8 comp_status;
 
 	spin_lock_irqsave(&wq_dma->lock, flags);
 	list_for_each_entry(desc, &wq_dma->active_descs, node) {
 		if (desc->txd.cookie == cookie) {
 			status = DMA_IN_PROGRESS;
-			break;
+			goto out_unlock;
 		}
 	}
+	for (i = 0; i < wq_dma->num_descs; i++) {
+		desc = &wq_dma->descs[i];
+		if (desc->txd.cookie != cookie)
+			continue;
+		comp_status = READ_ONCE(desc->comp->status) &
+			      IDXD_COMP_STATUS_MASK;
+		if (comp_status != IDXD_COMP_SUCCESS)
+			status = DMA_ERROR;
+		break;
+	}
+out_unlock:
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 	return status;
 }
