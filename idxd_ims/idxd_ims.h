@@ -180,6 +180,8 @@ struct idxd_ims_irq {
  * @test_irq_lock: protects @test_irqs (debugfs test hook)
  * @test_irqs: vectors allocated through the debugfs test hook
  * @wq_priv: work queue side state, owned by wq.c (see wq.h)
+ * @mdev_parent: vfio-mdev parent of the device, owned by mdev.c; NULL
+ *	when the kernel has no vfio-mdev
  */
 struct idxd_ims_dev {
 	struct pci_dev *pdev;
@@ -216,6 +218,8 @@ struct idxd_ims_dev {
 	/* ---- work queue side: owned by wq.c / sysfs.c / dma.c ---- */
 	void *wq_priv;
 	/* ---- end of work queue side ---- */
+
+	void *mdev_parent;
 };
 
 /* main.c: command interface */
@@ -245,17 +249,46 @@ int idxd_ims_irq_read_ctrl(struct idxd_ims_irq *irq, u32 *ctrl);
 void idxd_ims_irq_restore(struct idxd_ims_dev *idev);
 void idxd_ims_irq_handles_revoked(struct idxd_ims_dev *idev);
 int idxd_ims_try_bad_template(struct idxd_ims_dev *idev);
+unsigned int idxd_ims_irq_ims_free(struct idxd_ims_dev *idev);
 
 /* pasid.c: PASID policy */
 int idxd_ims_pasid_setup(struct idxd_ims_dev *idev);
 void idxd_ims_pasid_restore(struct idxd_ims_dev *idev);
 void idxd_ims_pasid_teardown(struct idxd_ims_dev *idev);
+bool idxd_ims_pasid_vdev_alloc(struct idxd_ims_dev *idev, u32 *pasid);
+void idxd_ims_pasid_vdev_free(struct idxd_ims_dev *idev, u32 pasid);
 
 /* debugfs.c */
 void idxd_ims_debugfs_init(void);
 void idxd_ims_debugfs_exit(void);
 void idxd_ims_debugfs_add(struct idxd_ims_dev *idev);
 void idxd_ims_debugfs_remove(struct idxd_ims_dev *idev);
+
+/* mdev.c: vfio-mdev virtual devices, when the kernel has vfio-mdev */
+#if IS_ENABLED(CONFIG_VFIO_MDEV)
+int idxd_ims_mdev_init(void);
+void idxd_ims_mdev_exit(void);
+int idxd_ims_mdev_parent_add(struct idxd_ims_dev *idev);
+void idxd_ims_mdev_parent_remove(struct idxd_ims_dev *idev);
+#else
+static inline int idxd_ims_mdev_init(void)
+{
+	return 0;
+}
+
+static inline void idxd_ims_mdev_exit(void)
+{
+}
+
+static inline int idxd_ims_mdev_parent_add(struct idxd_ims_dev *idev)
+{
+	return 0;
+}
+
+static inline void idxd_ims_mdev_parent_remove(struct idxd_ims_dev *idev)
+{
+}
+#endif
 
 /*
  * Work queue side entry points, implemented by wq.c/sysfs.c and called by

@@ -757,3 +757,27 @@ void idxd_ims_irq_teardown(struct idxd_ims_dev *idev)
 		idxd_ims_remove_domain(idev);
 	idev->ims_active = false;
 }
+
+/**
+ * idxd_ims_irq_ims_free() - count the IMS entries not allocated
+ * @idev: device
+ *
+ * Context: process context; takes &idxd_ims_dev.irq_lock.
+ * Return: free IMS entries, 0 when completion vectors are not IMS.
+ */
+unsigned int idxd_ims_irq_ims_free(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_irq *irq;
+	unsigned int used = 0;
+
+	mutex_lock(&idev->irq_lock);
+	if (!idev->ims_active) {
+		mutex_unlock(&idev->irq_lock);
+		return 0;
+	}
+	list_for_each_entry(irq, &idev->irq_list, node)
+		if (irq->kind == IDXD_IMS_IRQ_IMS)
+			used++;
+	mutex_unlock(&idev->irq_lock);
+	return idev->caps.ims_size - min(used, idev->caps.ims_size);
+}

@@ -551,6 +551,11 @@ static int idxd_ims_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_debugfs;
 
+	ret = idxd_ims_mdev_parent_add(idev);
+	if (ret)
+		dev_warn(dev, "no virtual devices: mdev parent registration failed (%d)\n",
+			 ret);
+
 	dev_info(dev, "%s%d: version %#x, %u WQs, %u groups, %u engines, %u IMS entries, completions via %s\n",
 		 idxd_ims_type_name(idev), idev->id, idev->caps.version,
 		 idev->caps.max_wqs, idev->caps.max_groups,
@@ -583,9 +588,10 @@ static void idxd_ims_remove(struct pci_dev *pdev)
 
 	/*
 	 * Stop everything that can reach the work queues before they go: the
-	 * debugfs test hook, and halt recovery (no new halt interrupt, none
-	 * still running, no recovery work queued).
+	 * virtual devices, the debugfs test hook, and halt recovery (no new
+	 * halt interrupt, none still running, no recovery work queued).
 	 */
+	idxd_ims_mdev_parent_remove(idev);
 	idxd_ims_debugfs_remove(idev);
 	idxd_ims_disable_error_interrupts(idev);
 	synchronize_irq(idev->misc_irq);
@@ -644,12 +650,18 @@ static int __init idxd_ims_init(void)
 	if (ret)
 		goto err_debugfs;
 
-	ret = pci_register_driver(&idxd_ims_pci_driver);
+	ret = idxd_ims_mdev_init();
 	if (ret)
 		goto err_bus;
 
+	ret = pci_register_driver(&idxd_ims_pci_driver);
+	if (ret)
+		goto err_mdev;
+
 	return 0;
 
+err_mdev:
+	idxd_ims_mdev_exit();
 err_bus:
 	idxd_ims_bus_exit();
 err_debugfs:
@@ -661,6 +673,7 @@ module_init(idxd_ims_init);
 static void __exit idxd_ims_exit(void)
 {
 	pci_unregister_driver(&idxd_ims_pci_driver);
+	idxd_ims_mdev_exit();
 	idxd_ims_bus_exit();
 	idxd_ims_debugfs_exit();
 }

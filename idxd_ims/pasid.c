@@ -113,3 +113,62 @@ void idxd_ims_pasid_teardown(struct idxd_ims_dev *idev)
 	idev->pasid_enabled = false;
 	idev->pasid = IOMMU_NO_PASID;
 }
+
+/**
+ * idxd_ims_pasid_vdev_alloc() - give a virtual device a PASID of its own
+ * @idev: device
+ * @pasid: returns the PASID
+ *
+ * A virtual device's descriptors are mediated: they reach the device with
+ * host DMA addresses of the parent's DMA domain. Its PASID therefore names
+ * that same domain; what it adds is separation on the device, since an IMS
+ * entry bound to it only fires for descriptors of a work queue running
+ * with it. The PASID exists only when the IOMMU gives the kernel one (the
+ * same condition as the system PASID).
+ *
+ * Context: process context.
+ * Return: true with *@pasid set, or false when the virtual device runs
+ * without PASID.
+ */
+bool idxd_ims_pasid_vdev_alloc(struct idxd_ims_dev *idev, u32 *pasid)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct iommu_domain *domain;
+	ioasid_t id;
+	int ret;
+
+	if (!idev->pasid_enabled)
+		return false;
+	domain = iommu_get_domain_for_dev(dev);
+	if (!domain)
+		return false;
+	id = iommu_alloc_global_pasid(dev);
+	if (id == IOMMU_PASID_INVALID)
+		return false;
+	ret = iommu_attach_device_pasid(domain, dev, id, NULL);
+	if (ret) {
+		dev_info(dev, "IOMMU cannot attach PASID %u for a virtual device (%d)\n",
+			 id, ret);
+		iommu_free_global_pasid(id);
+		return false;
+	}
+	*pasid = id;
+	return true;
+}
+
+/**
+ * idxd_ims_pasid_vdev_free() - release a PASID from idxd_ims_pasid_vdev_alloc()
+ * @idev: device
+ * @pasid: the PASID; no work queue or IMS entry may still use it
+ *
+ * Context: process context.
+ */
+void idxd_ims_pasid_vdev_free(struct idxd_ims_dev *idev, u32 pasid)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	if (domain)
+		iommu_detach_device_pasid(domain, dev, pasid);
+	iommu_free_global_pasid(pasid);
+}

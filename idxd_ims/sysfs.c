@@ -28,6 +28,7 @@ static const char * const wq_type_names[] = {
 	[IDXD_WQT_NONE] = "none",
 	[IDXD_WQT_KERNEL] = "kernel",
 	[IDXD_WQT_USER] = "user",
+	[IDXD_WQT_MDEV] = "mdev",
 };
 
 static const struct device_type conf_device_type;
@@ -80,6 +81,10 @@ static int wq_check_writable(struct idxd_ims_wq *wq, bool need_device_disabled)
 		return rc;
 	if (wq->enabled) {
 		dev_dbg(&wq->dev, "disable the work queue first\n");
+		return -EBUSY;
+	}
+	if (wq->mdev) {
+		dev_dbg(&wq->dev, "remove the virtual device using it first\n");
 		return -EBUSY;
 	}
 	return 0;
@@ -706,7 +711,7 @@ static ssize_t type_store(struct device *dev, struct device_attribute *attr,
 
 	type = sysfs_match_string(wq_type_names, buf);
 	if (type < 0) {
-		dev_dbg(dev, "type must be none, kernel or user\n");
+		dev_dbg(dev, "type must be none, kernel, user or mdev\n");
 		return -EINVAL;
 	}
 	mutex_lock(&wq->conf->lock);

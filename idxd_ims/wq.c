@@ -75,9 +75,14 @@ static u32 wq_pasid_dword(struct idxd_ims_wq *wq)
 	if (wq->prs_disable)
 		dw |= IDXD_WQCFG_PRS_DISABLE;
 	dw |= FIELD_PREP(IDXD_WQCFG_PRIORITY, wq->priority);
-	if (idev->pasid_enabled)
+	if (wq->type == IDXD_WQT_MDEV) {
+		if (wq->mdev_pasid_en)
+			dw |= IDXD_WQCFG_PASID_EN |
+			      FIELD_PREP(IDXD_WQCFG_PASID, wq->mdev_pasid);
+	} else if (idev->pasid_enabled) {
 		dw |= IDXD_WQCFG_PASID_EN |
 		      FIELD_PREP(IDXD_WQCFG_PASID, idev->pasid);
+	}
 	return dw;
 }
 
@@ -267,14 +272,27 @@ out_unlock:
  * idxd_ims_device_disable() - disable the device
  * @conf: configuration of the device
  *
- * The caller has disabled every work queue first.
+ * The caller has disabled every kernel work queue first. Work queues
+ * backing virtual devices stop with the device: their virtual devices are
+ * told, as after a halt, and stay without a working queue until removed.
  *
  * Context: process context; takes &idxd_ims_conf.lock.
  */
 void idxd_ims_device_disable(struct idxd_ims_conf *conf)
 {
+	unsigned int i;
+
 	mutex_lock(&conf->lock);
 	if (conf->enabled) {
+		for (i = 0; i < conf->num_wqs; i++) {
+			struct idxd_ims_wq *wq = conf->wqs[i];
+
+			if (!wq->mdev || !wq->enabled)
+				continue;
+			dev_warn(&wq->dev, "device disabled under a virtual device\n");
+			wq->mdev_halted(wq->mdev);
+			wq->enabled = false;
+		}
 		idxd_ims_dma_dev_unregister(conf->dma_dev);
 		conf->dma_dev = NULL;
 		if (conf_cmd(conf, IDXD_CMD_DISABLE_DEVICE, 0, "disable device"))
@@ -472,6 +490,10 @@ static int wq_check_enable(struct idxd_ims_wq *wq)
 	}
 	if (!wq_configured(wq)) {
 		dev_dbg(&wq->dev, "needs a group and a non-zero size\n");
+		return -EINVAL;
+	}
+	if (wq->type == IDXD_WQT_MDEV) {
+		dev_dbg(&wq->dev, "mdev work queues are enabled by creating a virtual device\n");
 		return -EINVAL;
 	}
 	if (wq->type != IDXD_WQT_KERNEL) {
@@ -685,6 +707,8 @@ void idxd_ims_wq_halted(struct idxd_ims_dev *idev)
 	for (i = 0; i < conf->num_wqs; i++) {
 		struct idxd_ims_wq_dma *wq_dma = conf->wqs[i]->wq_dma;
 
+		if (conf->wqs[i]->mdev)
+			conf->wqs[i]->mdev_halted(conf->wqs[i]->mdev);
 		if (!wq_dma)
 			continue;
 		spin_lock(&wq_dma->lock);
@@ -731,6 +755,8 @@ int idxd_ims_wq_restore(struct idxd_ims_dev *idev)
 		rc = conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, "re-enable wq");
 		if (rc)
 			goto out_unlock;
+		if (!wq->wq_dma)
+			continue;
 		spin_lock_irqsave(&wq->wq_dma->lock, flags);
 		wq->wq_dma->accepting = true;
 		spin_unlock_irqrestore(&wq->wq_dma->lock, flags);
@@ -738,4 +764,155 @@ int idxd_ims_wq_restore(struct idxd_ims_dev *idev)
 out_unlock:
 	mutex_unlock(&conf->lock);
 	return rc;
+}
+
+/**
+ * idxd_ims_wq_mdev_available() - count work queues free to back a virtual
+ *	device
+ * @idev: device
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ * Return: work queues of type mdev, configured and not in use, on an
+ * enabled device; 0 when the device is not enabled.
+ */
+unsigned int idxd_ims_wq_mdev_available(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_conf *conf = idev->wq_priv;
+	unsigned int i, free = 0;
+
+	if (!conf)
+		return 0;
+	mutex_lock(&conf->lock);
+	for (i = 0; conf->enabled && i < conf->num_wqs; i++) {
+		struct idxd_ims_wq *wq = conf->wqs[i];
+
+		if (wq->type == IDXD_WQT_MDEV && wq->dedicated &&
+		    wq_configured(wq) && !wq->mdev && !wq->enabled)
+			free++;
+	}
+	mutex_unlock(&conf->lock);
+	return free;
+}
+
+/**
+ * idxd_ims_wq_mdev_get() - claim and enable a work queue for a virtual device
+ * @idev: device
+ * @mdev: the virtual device, handed back to @halted
+ * @halted: called when the device halts or is disabled while the work
+ *	queue is in use: descriptors in flight will not complete. Called
+ *	with a spinlock held, so it must not sleep.
+ * @pasid_en: run the work queue with @pasid
+ * @pasid: PASID of the virtual device
+ *
+ * Takes the first free dedicated work queue of type mdev, writes its
+ * WQCFG with the virtual device's PASID and enables it. Descriptors are
+ * then submitted with idxd_ims_wq_mdev_submit().
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ * Return: the work queue, or ERR_PTR(-ENODEV) when the device is not
+ * enabled, -ENOSPC when no work queue is free, -ENXIO when the device
+ * refused to enable it.
+ */
+struct idxd_ims_wq *idxd_ims_wq_mdev_get(struct idxd_ims_dev *idev,
+					 void *mdev,
+					 void (*halted)(void *mdev),
+					 bool pasid_en, u32 pasid)
+{
+	struct idxd_ims_conf *conf = idev->wq_priv;
+	struct idxd_ims_wq *wq = NULL;
+	unsigned long flags;
+	unsigned int i;
+	int rc;
+
+	if (!conf)
+		return ERR_PTR(-ENODEV);
+
+	mutex_lock(&conf->lock);
+	if (!conf->enabled) {
+		rc = -ENODEV;
+		goto out_unlock;
+	}
+	for (i = 0; i < conf->num_wqs && !wq; i++) {
+		struct idxd_ims_wq *w = conf->wqs[i];
+
+		if (w->type == IDXD_WQT_MDEV && w->dedicated &&
+		    wq_configured(w) && !w->mdev && !w->enabled)
+			wq = w;
+	}
+	if (!wq) {
+		rc = -ENOSPC;
+		goto out_unlock;
+	}
+
+	wq->mdev_halted = halted;
+	wq->mdev_pasid = pasid;
+	wq->mdev_pasid_en = pasid_en;
+	wq_write_config(wq);
+	for (i = 0; i < conf->num_groups; i++)
+		group_write_config(conf->groups[i]);
+	rc = conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, "enable wq for mdev");
+	if (rc)
+		goto out_unlock;
+
+	spin_lock_irqsave(&conf->wq_dma_lock, flags);
+	wq->mdev = mdev;
+	spin_unlock_irqrestore(&conf->wq_dma_lock, flags);
+	wq->enabled = true;
+	dev_info(&wq->dev, "enabled for a virtual device\n");
+	mutex_unlock(&conf->lock);
+	return wq;
+
+out_unlock:
+	mutex_unlock(&conf->lock);
+	return ERR_PTR(rc);
+}
+
+/**
+ * idxd_ims_wq_mdev_put() - drain, disable and release a work queue taken
+ *	with idxd_ims_wq_mdev_get()
+ * @wq: work queue
+ *
+ * After this returns the device writes nothing more for the work queue's
+ * descriptors and @wq->mdev_halted is not called any more.
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ */
+void idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq)
+{
+	struct idxd_ims_conf *conf = wq->conf;
+	unsigned long flags;
+	u32 mask = idxd_ims_cmd_wq_mask_operand(wq->id);
+
+	mutex_lock(&conf->lock);
+	if (wq->enabled) {
+		conf_cmd(conf, IDXD_CMD_DRAIN_WQ, mask, "drain wq");
+		conf_cmd(conf, IDXD_CMD_DISABLE_WQ, mask, "disable wq");
+		wq->enabled = false;
+	}
+	spin_lock_irqsave(&conf->wq_dma_lock, flags);
+	wq->mdev = NULL;
+	spin_unlock_irqrestore(&conf->wq_dma_lock, flags);
+	wq->mdev_halted = NULL;
+	wq->mdev_pasid_en = false;
+	dev_info(&wq->dev, "released by its virtual device\n");
+	mutex_unlock(&conf->lock);
+}
+
+/**
+ * idxd_ims_wq_mdev_submit() - submit a descriptor on a virtual device's
+ *	work queue
+ * @wq: work queue taken with idxd_ims_wq_mdev_get()
+ * @desc: descriptor; its completion interrupt, if any, must name an IMS
+ *	entry (the portal used routes int_handle to the IMS table)
+ *
+ * Context: any. The caller orders its completion record writes before
+ * the call and keeps the work queue claimed.
+ */
+void idxd_ims_wq_mdev_submit(struct idxd_ims_wq *wq,
+			     const struct idxd_hw_desc *desc)
+{
+	/* The caller's completion record is written before the portal write. */
+	wmb();
+	iosubmit_cmds512(wq_portal(conf_idev(wq->conf), wq->id,
+				   IDXD_IMS_IRQ_IMS), desc, 1);
 }

@@ -69,10 +69,20 @@ struct pci_dev;
 #define IDXD_DRV_NAME_DEVICE		"idxd"
 #define IDXD_DRV_NAME_DMAENGINE		"dmaengine"
 
+/**
+ * enum idxd_wq_type - what a work queue is for
+ * @IDXD_WQT_NONE: unused
+ * @IDXD_WQT_KERNEL: dmaengine channel of the host kernel
+ * @IDXD_WQT_USER: user-space portal (accepted in the configuration, not
+ *	enabled by this driver)
+ * @IDXD_WQT_MDEV: backs a virtual device; enabled when a vfio-mdev is
+ *	created on it, disabled when the mdev is removed
+ */
 enum idxd_wq_type {
 	IDXD_WQT_NONE = 0,
 	IDXD_WQT_KERNEL,
 	IDXD_WQT_USER,
+	IDXD_WQT_MDEV,
 };
 
 struct idxd_ims_conf;
@@ -219,11 +229,19 @@ struct idxd_ims_wq_dma {
  * @vector: completion interrupt, NULL while disabled
  * @irq_name: name shown in /proc/interrupts
  * @wq_dma: submission state while enabled, NULL otherwise
+ * @mdev: virtual device this work queue backs, NULL when free (type
+ *	%IDXD_WQT_MDEV only); also read by the halt handler, under
+ *	&idxd_ims_conf.wq_dma_lock
+ * @mdev_halted: called when the device halts or is disabled under @mdev:
+ *	descriptors in flight on the work queue will not complete
+ * @mdev_pasid: PASID the work queue runs with for @mdev
+ * @mdev_pasid_en: WQCFG carries @mdev_pasid
  *
- * Fields from @group on are protected by &idxd_ims_conf.lock. @wq_dma is
- * also written under &idxd_ims_conf.wq_dma_lock; the completion interrupt
- * thread reads it without a lock, which is safe because it is set before
- * @vector is allocated and cleared only after @vector has been freed.
+ * Fields from @group on are protected by &idxd_ims_conf.lock. @wq_dma and
+ * @mdev are also written under &idxd_ims_conf.wq_dma_lock; the completion
+ * interrupt thread reads @wq_dma without a lock, which is safe because it
+ * is set before @vector is allocated and cleared only after @vector has
+ * been freed.
  */
 struct idxd_ims_wq {
 	struct device dev;
@@ -246,6 +264,10 @@ struct idxd_ims_wq {
 	struct idxd_ims_irq *vector;
 	char irq_name[32];
 	struct idxd_ims_wq_dma *wq_dma;
+	void *mdev;
+	void (*mdev_halted)(void *mdev);
+	u32 mdev_pasid;
+	bool mdev_pasid_en;
 };
 
 /**
@@ -302,6 +324,16 @@ struct idxd_ims_desc *idxd_ims_wq_dma_get_desc(struct idxd_ims_wq_dma *wq_dma);
 void idxd_ims_wq_dma_put_desc(struct idxd_ims_wq_dma *wq_dma,
 			      struct idxd_ims_desc *desc);
 void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort);
+
+/* wq.c: work queues backing virtual devices (mdev.c) */
+struct idxd_ims_wq *idxd_ims_wq_mdev_get(struct idxd_ims_dev *idev,
+					 void *mdev,
+					 void (*halted)(void *mdev),
+					 bool pasid_en, u32 pasid);
+void idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq);
+unsigned int idxd_ims_wq_mdev_available(struct idxd_ims_dev *idev);
+void idxd_ims_wq_mdev_submit(struct idxd_ims_wq *wq,
+			     const struct idxd_hw_desc *desc);
 
 /* dma.c: dmaengine provider */
 struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf);

@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-mdev virtual DSA devices: the mdev parent and type of each device,
+ * creation and removal of virtual devices, and their VFIO interface
+ * (regions, MSI-X eventfds, reset). Each guest MSI-X vector the device
+ * raises is backed by a host IMS entry bound to the virtual device's
+ * PASID; registers and descriptors are emulated and mediated by
+ * mdev_regs.c and mdev_desc.c.
+ */
+#include <linux/eventfd.h>
+#include <linux/mdev.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "idxd_ims.h"
+#include "mdev.h"
+#include "wq.h"
+
+/**
+ * struct idxd_ims_mdev_parent - the vfio-mdev parent of one device
+ * @parent: mdev core parent
+ * @type: the one type offered: a virtual device with one dedicated WQ
+ * @types: type table handed to the mdev core
+ * @idev: the device
+ */
+struct idxd_ims_mdev_parent {
+	struct mdev_parent parent;
+	struct mdev_type type;
+	struct mdev_type *types[1];
+	struct idxd_ims_dev *idev;
+};
+
+static struct idxd_ims_vdev *to_vdev(struct vfio_device *core)
+{
+	return container_of(core, struct idxd_ims_vdev, vdev);
+}
+
+/**
+ * idxd_vdev_signal() - raise a guest MSI-X vector
+ * @vdev: virtual device
+ * @vector: guest vector
+ *
+ * Signals the vector's eventfd, or remembers the signal while the vector
+ * is masked. Nothing happens when no eventfd is set.
+ *
+ * Context: any; takes &idxd_ims_vdev.trigger_lock.
+ */
+void idxd_vdev_signal(struct idxd_ims_vdev *vdev, unsigned int vector)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->trigger_lock, flags);
+	if (vdev->masked[vector])
+		vdev->pending[vector] = true;
+	else if (vdev->trigger[vector])
+		eventfd_signal(vdev->trigger[vector]);
+	spin_unlock_irqrestore(&vdev->trigger_lock, flags);
+}
+
+/*
+ * Replace the eventfds of vectors [@start, @start + @count): fd -1 detaches.
+ * All fds are checked before anything changes.
+ */
+static int vdev_set_triggers(struct idxd_ims_vdev *vdev, unsigned int start,
+			     unsigned int count, const s32 *fds)
+{
+	struct eventfd_ctx *ctx[IDXD_VDEV_NUM_VECTORS] = {};
+	unsigned long flags;
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < count; i++) {
+		if (fds[i] == -1)
+			continue;
+		ctx[i] = fds[i] < 0 ? ERR_PTR(-EINVAL) :
+				      eventfd_ctx_fdget(fds[i]);
+		if (IS_ERR(ctx[i])) {
+			rc = PTR_ERR(ctx[i]);
+			ctx[i] = NULL;
+			goto out_put;
+		}
+	}
+
+	spin_lock_irqsave(&vdev->trigger_lock, flags);
+	for (i = 0; i < count; i++)
+		swap(vdev->trigger[start + i], ctx[i]);
+	spin_unlock_irqrestore(&vdev->trigger_lock, flags);
+
+out_put:
+	for (i = 0; i < count; i++)
+		if (ctx[i])
+			eventfd_ctx_put(ctx[i]);
+	return rc;
+}
+
+static void vdev_clear_triggers(struct idxd_ims_vdev *vdev)
+{
+	struct eventfd_ctx *ctx[IDXD_VDEV_NUM_VECTORS];
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&vdev->trigger_lock, flags);
+	for (i = 0; i < IDXD_VDEV_NUM_VECTORS; i++) {
+		ctx[i] = vdev->trigger[i];
+		vdev->trigger[i] = NULL;
+		vdev->masked[i] = false;
+		vdev->pending[i] = false;
+	}
+	spin_unlock_irqrestore(&vdev->trigger_lock, flags);
+
+	for (i = 0; i < IDXD_VDEV_NUM_VECTORS; i++)
+		if (ctx[i])
+			eventfd_ctx_put(ctx[i]);
+}
+
+static void vdev_set_masked(struct idxd_ims_vdev *vdev, unsigned int vector,
+			    bool masked)
+{
+	unsigned long flags;
+	bool deliver;
+
+	spin_lock_irqsave(&vdev->trigger_lock, flags);
+	vdev->masked[vector] = masked;
+	deliver = !masked && vdev->pending[vector];
+	if (deliver)
+		vdev->pending[vector] = false;
+	spin_unlock_irqrestore(&vdev->trigger_lock, flags);
+
+	if (deliver)
+		idxd_vdev_signal(vdev, vector);
+}
+
+/* VFIO_DEVICE_SET_IRQS on the MSI-X index, arguments already validated */
+static int vdev_set_irqs(struct idxd_ims_vdev *vdev, struct vfio_irq_set *hdr,
+			 const void *data)
+{
+	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	const u8 *bools = data;
+	unsigned int i;
+
+	if (hdr->index != VFIO_PCI_MSIX_IRQ_INDEX)
+		return -EINVAL;
+
+	if (action == VFIO_IRQ_SET_ACTION_TRIGGER) {
+		if (type == VFIO_IRQ_SET_DATA_EVENTFD)
+			return vdev_set_triggers(vdev, hdr->start, hdr->count,
+						 data);
+		if (type == VFIO_IRQ_SET_DATA_NONE && !hdr->count) {
+			vdev_clear_triggers(vdev);
+			return 0;
+		}
+		for (i = 0; i < hdr->count; i++)
+			if (type == VFIO_IRQ_SET_DATA_NONE || bools[i])
+				idxd_vdev_signal(vdev, hdr->start + i);
+		return 0;
+	}
+
+	if (type == VFIO_IRQ_SET_DATA_EVENTFD)
+		return -EINVAL;
+	if (action != VFIO_IRQ_SET_ACTION_MASK &&
+	    action != VFIO_IRQ_SET_ACTION_UNMASK)
+		return -EINVAL;
+	for (i = 0; i < hdr->count; i++)
+		if (type == VFIO_IRQ_SET_DATA_NONE || bools[i])
+			vdev_set_masked(vdev, hdr->start + i,
+					action == VFIO_IRQ_SET_ACTION_MASK);
+	return 0;
+}
+
+static unsigned int vdev_irq_count(unsigned int index)
+{
+	return index == VFIO_PCI_MSIX_IRQ_INDEX ? IDXD_VDEV_NUM_VECTORS : 0;
+}
+
+static int vdev_ioctl_set_irqs(struct idxd_ims_vdev *vdev, void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
+	struct vfio_irq_set hdr;
+	size_t data_size = 0;
+	void *data = NULL;
+	int rc;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	rc = vfio_set_irqs_validate_and_prepare(&hdr, vdev_irq_count(hdr.index),
+						VFIO_PCI_NUM_IRQS, &data_size);
+	if (rc)
+		return rc;
+	if (data_size) {
+		data = memdup_user(arg + minsz, data_size);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	}
+	rc = vdev_set_irqs(vdev, &hdr, data);
+	kfree(data);
+	return rc;
+}
+
+static int vdev_ioctl_get_info(void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static int vdev_ioctl_get_region_info(void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_region_info info;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+
+	info.offset = IDXD_VDEV_REGION_OFFSET(info.index);
+	info.size = 0;
+	info.flags = 0;
+	switch (info.index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		info.size = IDXD_VDEV_CONFIG_SIZE;
+		info.flags = VFIO_REGION_INFO_FLAG_READ |
+			     VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX:
+		info.size = IDXD_VDEV_BAR0_SIZE;
+		info.flags = VFIO_REGION_INFO_FLAG_READ |
+			     VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR2_REGION_INDEX:
+		info.size = IDXD_VDEV_BAR2_SIZE;
+		info.flags = VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	}
+	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static int vdev_ioctl_get_irq_info(void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_info, count);
+	struct vfio_irq_info info;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	info.count = vdev_irq_count(info.index);
+	info.flags = info.count ? VFIO_IRQ_INFO_EVENTFD |
+				  VFIO_IRQ_INFO_MASKABLE |
+				  VFIO_IRQ_INFO_NORESIZE : 0;
+	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}
+
+/* Back to the reset state, as a function level reset would. */
+static void vdev_reset(struct idxd_ims_vdev *vdev)
+{
+	lockdep_assert_held(&vdev->reg_lock);
+
+	vdev->regs.wq_enabled = false;
+	if (!idxd_vdev_drain(vdev))
+		dev_warn(vdev->vdev.dev, "reset: descriptors still in flight after drain timeout\n");
+	idxd_vdev_new_session(vdev);
+	idxd_vdev_regs_reset(vdev);
+}
+
+static long vdev_ioctl(struct vfio_device *core, unsigned int cmd,
+		       unsigned long arg)
+{
+	struct idxd_ims_vdev *vdev = to_vdev(core);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		return vdev_ioctl_get_info(uarg);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return vdev_ioctl_get_region_info(uarg);
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		return vdev_ioctl_get_irq_info(uarg);
+	case VFIO_DEVICE_SET_IRQS:
+		return vdev_ioctl_set_irqs(vdev, uarg);
+	case VFIO_DEVICE_RESET:
+		mutex_lock(&vdev->reg_lock);
+		vdev_reset(vdev);
+		mutex_unlock(&vdev->reg_lock);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int vdev_access(struct idxd_ims_vdev *vdev, unsigned int index,
+		       u64 off, void *buf, size_t len, bool write)
+{
+	switch (index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		return idxd_vdev_config_rw(vdev, off, buf, len, write);
+	case VFIO_PCI_BAR0_REGION_INDEX:
+		return idxd_vdev_bar0_rw(vdev, off, buf, len, write);
+	case VFIO_PCI_BAR2_REGION_INDEX:
+		return write ? idxd_vdev_portal_write(vdev, off, buf, len) :
+			       -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Region accesses. The configuration space may be read or written in any
+ * size (in pieces); a BAR access is one register or one descriptor.
+ */
+static ssize_t vdev_rw(struct idxd_ims_vdev *vdev, char __user *ubuf,
+		       size_t count, loff_t *ppos, bool write)
+{
+	unsigned int index = *ppos >> IDXD_VDEV_REGION_SHIFT;
+	u64 off = *ppos & IDXD_VDEV_REGION_MASK;
+	u8 buf[IDXD_DESC_SIZE] __aligned(8);
+	size_t done = 0;
+	int rc = 0;
+
+	if (index != VFIO_PCI_CONFIG_REGION_INDEX && count > sizeof(buf))
+		return -EINVAL;
+
+	mutex_lock(&vdev->reg_lock);
+	while (done < count) {
+		size_t len = min(count - done, sizeof(buf));
+
+		if (write && copy_from_user(buf, ubuf + done, len)) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = vdev_access(vdev, index, off + done, buf, len, write);
+		if (rc)
+			break;
+		if (!write && copy_to_user(ubuf + done, buf, len)) {
+			rc = -EFAULT;
+			break;
+		}
+		done += len;
+	}
+	mutex_unlock(&vdev->reg_lock);
+
+	if (rc)
+		return rc;
+	*ppos += done;
+	return done;
+}
+
+static ssize_t vdev_read(struct vfio_device *core, char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	return vdev_rw(to_vdev(core), buf, count, ppos, false);
+}
+
+static ssize_t vdev_write(struct vfio_device *core, const char __user *buf,
+			  size_t count, loff_t *ppos)
+{
+	return vdev_rw(to_vdev(core), (char __user *)buf, count, ppos, true);
+}
+
+static int vdev_open_device(struct vfio_device *core)
+{
+	struct idxd_ims_vdev *vdev = to_vdev(core);
+
+	mutex_lock(&vdev->reg_lock);
+	idxd_vdev_new_session(vdev);
+	idxd_vdev_regs_init(vdev);
+	vdev->open = true;
+	mutex_unlock(&vdev->reg_lock);
+	return 0;
+}
+
+static void vdev_close_device(struct vfio_device *core)
+{
+	struct idxd_ims_vdev *vdev = to_vdev(core);
+
+	mutex_lock(&vdev->reg_lock);
+	vdev_reset(vdev);
+	vdev->open = false;
+	mutex_unlock(&vdev->reg_lock);
+	vdev_clear_triggers(vdev);
+}
+
+static void vdev_halt_work(struct work_struct *work)
+{
+	idxd_vdev_report_halt(container_of(work, struct idxd_ims_vdev,
+					   halt_work));
+}
+
+static struct idxd_ims_dev *mdev_to_idev(struct mdev_device *mdev)
+{
+	return container_of(mdev->type, struct idxd_ims_mdev_parent,
+			    type)->idev;
+}
+
+/*
+ * Creation: PASID, backing work queue, descriptor slots, then the IMS
+ * vector of the guest's WQ vector bound to the PASID.
+ */
+static int vdev_init(struct vfio_device *core)
+{
+	struct idxd_ims_vdev *vdev = to_vdev(core);
+	struct mdev_device *mdev = to_mdev_device(core->dev);
+	struct idxd_ims_dev *idev = mdev_to_idev(mdev);
+	struct idxd_ims_irq *vector;
+	char name[32];
+	int rc;
+
+	vdev->idev = idev;
+	mutex_init(&vdev->reg_lock);
+	spin_lock_init(&vdev->status_lock);
+	spin_lock_init(&vdev->slot_lock);
+	spin_lock_init(&vdev->trigger_lock);
+	INIT_LIST_HEAD(&vdev->free_slots);
+	INIT_LIST_HEAD(&vdev->inflight);
+	init_waitqueue_head(&vdev->idle);
+	INIT_WORK(&vdev->halt_work, vdev_halt_work);
+	atomic64_set(&vdev->submitted, 0);
+	atomic64_set(&vdev->completed, 0);
+	atomic64_set(&vdev->rejected, 0);
+
+	if (!idev->ims_active) {
+		dev_err(&mdev->dev, "virtual devices need IMS; %s uses dynamic MSI-X (no PCI/IMS in this kernel, or the interrupt domain refused it)\n",
+			pci_name(idev->pdev));
+		rc = -ENODEV;
+		goto err_destroy;
+	}
+
+	vdev->pasid_en = idxd_ims_pasid_vdev_alloc(idev, &vdev->pasid);
+
+	vdev->wq = idxd_ims_wq_mdev_get(idev, vdev, idxd_vdev_halted,
+					vdev->pasid_en, vdev->pasid);
+	if (IS_ERR(vdev->wq)) {
+		rc = PTR_ERR(vdev->wq);
+		dev_err(&mdev->dev, "no work queue of type mdev free on an enabled %s (%d)\n",
+			pci_name(idev->pdev), rc);
+		goto err_free_pasid;
+	}
+
+	rc = idxd_vdev_slots_alloc(vdev);
+	if (rc)
+		goto err_put_wq;
+
+	snprintf(name, sizeof(name), "idxd_ims-mdev-%.8s", dev_name(&mdev->dev));
+	vector = idxd_ims_irq_alloc_pasid(idev, name, idxd_vdev_wq_irq_thread,
+					  vdev, vdev->pasid_en, vdev->pasid,
+					  true);
+	if (IS_ERR(vector)) {
+		rc = PTR_ERR(vector);
+		dev_err(&mdev->dev, "no IMS vector for the work queue (%d)\n",
+			rc);
+		goto err_free_slots;
+	}
+	vdev->vectors[IDXD_VDEV_VECTOR_WQ] = vector;
+
+	idxd_vdev_regs_init(vdev);
+	if (vdev->pasid_en)
+		dev_info(&mdev->dev, "on %s, %u slots, WQ vector on IMS entry %u, PASID %u\n",
+			 dev_name(&vdev->wq->dev), vdev->num_slots,
+			 vector->index, vdev->pasid);
+	else
+		dev_info(&mdev->dev, "on %s, %u slots, WQ vector on IMS entry %u, no PASID\n",
+			 dev_name(&vdev->wq->dev), vdev->num_slots,
+			 vector->index);
+	return 0;
+
+err_free_slots:
+	idxd_vdev_slots_free(vdev);
+err_put_wq:
+	idxd_ims_wq_mdev_put(vdev->wq);
+err_free_pasid:
+	if (vdev->pasid_en)
+		idxd_ims_pasid_vdev_free(idev, vdev->pasid);
+err_destroy:
+	mutex_destroy(&vdev->reg_lock);
+	return rc;
+}
+
+/* Removal, in the reverse order of vdev_init(). */
+static void vdev_release(struct vfio_device *core)
+{
+	struct idxd_ims_vdev *vdev = to_vdev(core);
+
+	idxd_ims_wq_mdev_put(vdev->wq);
+	cancel_work_sync(&vdev->halt_work);
+	idxd_ims_irq_free(vdev->vectors[IDXD_VDEV_VECTOR_WQ]);
+	idxd_vdev_slots_free(vdev);
+	if (vdev->pasid_en)
+		idxd_ims_pasid_vdev_free(vdev->idev, vdev->pasid);
+	mutex_destroy(&vdev->reg_lock);
+}
+
+static const struct vfio_device_ops idxd_vdev_ops = {
+	.name		= "idxd_ims-vdev",
+	.init		= vdev_init,
+	.release	= vdev_release,
+	.open_device	= vdev_open_device,
+	.close_device	= vdev_close_device,
+	.read		= vdev_read,
+	.write		= vdev_write,
+	.ioctl		= vdev_ioctl,
+	.bind_iommufd	= vfio_iommufd_emulated_bind,
+	.unbind_iommufd	= vfio_iommufd_emulated_unbind,
+	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
+	.detach_ioas	= vfio_iommufd_emulated_detach_ioas,
+};
+
+static struct idxd_ims_vdev *dev_to_vdev(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+static ssize_t wq_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dev_name(&dev_to_vdev(dev)->wq->dev));
+}
+static DEVICE_ATTR_RO(wq);
+
+static ssize_t pasid_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct idxd_ims_vdev *vdev = dev_to_vdev(dev);
+
+	if (!vdev->pasid_en)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%u\n", vdev->pasid);
+}
+static DEVICE_ATTR_RO(pasid);
+
+static ssize_t vectors_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct idxd_ims_vdev *vdev = dev_to_vdev(dev);
+	unsigned int k;
+	int len = 0;
+
+	for (k = IDXD_VDEV_VECTOR_WQ; k < IDXD_VDEV_NUM_VECTORS; k++)
+		len += sysfs_emit_at(buf, len, "%u %u\n", k,
+				     vdev->vectors[k]->index);
+	return len;
+}
+static DEVICE_ATTR_RO(vectors);
+
+static ssize_t submitted_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&dev_to_vdev(dev)->submitted));
+}
+static DEVICE_ATTR_RO(submitted);
+
+static ssize_t completed_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&dev_to_vdev(dev)->completed));
+}
+static DEVICE_ATTR_RO(completed);
+
+static ssize_t rejected_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&dev_to_vdev(dev)->rejected));
+}
+static DEVICE_ATTR_RO(rejected);
+
+static struct attribute *vdev_attrs[] = {
+	&dev_attr_wq.attr,
+	&dev_attr_pasid.attr,
+	&dev_attr_vectors.attr,
+	&dev_attr_submitted.attr,
+	&dev_attr_completed.attr,
+	&dev_attr_rejected.attr,
+	NULL,
+};
+
+static const struct attribute_group vdev_group = {
+	.name = "idxd_ims",
+	.attrs = vdev_attrs,
+};
+
+static const struct attribute_group *vdev_groups[] = {
+	&vdev_group,
+	NULL,
+};
+
+static int vdev_probe(struct mdev_device *mdev)
+{
+	struct idxd_ims_vdev *vdev;
+	int rc;
+
+	vdev = vfio_alloc_device(idxd_ims_vdev, vdev, &mdev->dev,
+				 &idxd_vdev_ops);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+
+	rc = vfio_register_emulated_iommu_dev(&vdev->vdev);
+	if (rc) {
+		vfio_put_device(&vdev->vdev);
+		return rc;
+	}
+	dev_set_drvdata(&mdev->dev, vdev);
+	return 0;
+}
+
+static void vdev_remove(struct mdev_device *mdev)
+{
+	struct idxd_ims_vdev *vdev = dev_get_drvdata(&mdev->dev);
+
+	vfio_unregister_group_dev(&vdev->vdev);
+	vfio_put_device(&vdev->vdev);
+}
+
+static unsigned int vdev_get_available(struct mdev_type *mtype)
+{
+	struct idxd_ims_dev *idev = container_of(mtype,
+						 struct idxd_ims_mdev_parent,
+						 type)->idev;
+	unsigned int vectors = IDXD_VDEV_NUM_VECTORS - 1;
+
+	if (!idev->ims_active)
+		return 0;
+	return min(idxd_ims_wq_mdev_available(idev),
+		   idxd_ims_irq_ims_free(idev) / vectors);
+}
+
+static ssize_t vdev_show_description(struct mdev_type *mtype, char *buf)
+{
+	return sysfs_emit(buf, "%s (up to %u descriptors in flight, %u-byte transfers); %s\n",
+			  "one dedicated work queue", IDXD_VDEV_MAX_SLOTS,
+			  (unsigned int)IDXD_VDEV_MAX_XFER,
+			  "MSI-X vectors backed by IMS");
+}
+
+static struct mdev_driver idxd_vdev_driver = {
+	.device_api = VFIO_DEVICE_API_PCI_STRING,
+	.driver = {
+		.name = "idxd_ims_vdev",
+		.owner = THIS_MODULE,
+		.mod_name = KBUILD_MODNAME,
+		.dev_groups = vdev_groups,
+	},
+	.probe = vdev_probe,
+	.remove = vdev_remove,
+	.get_available = vdev_get_available,
+	.show_description = vdev_show_description,
+};
+
+/**
+ * idxd_ims_mdev_parent_add() - offer virtual devices on a device
+ * @idev: device, fully probed
+ *
+ * Context: process context (probe).
+ * Return: 0 or a negative errno from the mdev core.
+ */
+int idxd_ims_mdev_parent_add(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_mdev_parent *parent;
+	int rc;
+
+	parent = kzalloc(sizeof(*parent), GFP_KERNEL);
+	if (!parent)
+		return -ENOMEM;
+	parent->idev = idev;
+	parent->type.sysfs_name = "1dwq";
+	parent->type.pretty_name = "idxd_ims virtual DSA, one dedicated WQ";
+	parent->types[0] = &parent->type;
+
+	rc = mdev_register_parent(&parent->parent, &idev->pdev->dev,
+				  &idxd_vdev_driver, parent->types,
+				  ARRAY_SIZE(parent->types));
+	if (rc) {
+		kfree(parent);
+		return rc;
+	}
+	idev->mdev_parent = parent;
+	return 0;
+}
+
+/**
+ * idxd_ims_mdev_parent_remove() - remove the virtual devices of a device
+ * @idev: device
+ *
+ * Removes every virtual device (waiting for their users to close them)
+ * and the parent.
+ *
+ * Context: process context (remove).
+ */
+void idxd_ims_mdev_parent_remove(struct idxd_ims_dev *idev)
+{
+	struct idxd_ims_mdev_parent *parent = idev->mdev_parent;
+
+	if (!parent)
+		return;
+	mdev_unregister_parent(&parent->parent);
+	kfree(parent);
+	idev->mdev_parent = NULL;
+}
+
+/**
+ * idxd_ims_mdev_init() - register the virtual device driver
+ *
+ * Context: module load.
+ * Return: 0 or a negative errno from the mdev core.
+ */
+int idxd_ims_mdev_init(void)
+{
+	return mdev_register_driver(&idxd_vdev_driver);
+}
+
+/**
+ * idxd_ims_mdev_exit() - unregister the virtual device driver
+ *
+ * Context: module unload, after every parent is gone.
+ */
+void idxd_ims_mdev_exit(void)
+{
+	mdev_unregister_driver(&idxd_vdev_driver);
+}

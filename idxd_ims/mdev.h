@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Virtual DSA devices (vfio-mdev): the state of one virtual device, shared
+ * by the VFIO device (mdev.c), its register emulation (mdev_regs.c) and
+ * its descriptor mediation (mdev_desc.c).
+ */
+#ifndef _IDXD_IMS_MDEV_H_
+#define _IDXD_IMS_MDEV_H_
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/eventfd.h>
+#include <linux/irqreturn.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/vfio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "registers.h"
+
+struct idxd_ims_dev;
+struct idxd_ims_irq;
+struct idxd_ims_wq;
+
+/* Guest MSI-X: vector 0 for device errors and commands, 1 for the WQ */
+#define IDXD_VDEV_VECTOR_MISC		0
+#define IDXD_VDEV_VECTOR_WQ		1
+#define IDXD_VDEV_NUM_VECTORS		2
+
+#define IDXD_VDEV_CONFIG_SIZE		SZ_4K
+#define IDXD_VDEV_BAR0_SIZE		SZ_64K
+#define IDXD_VDEV_BAR2_SIZE		(IDXD_PORTAL_PAGES_PER_WQ * SZ_4K)
+/* Largest transfer of a guest descriptor; also the bounce buffer size */
+#define IDXD_VDEV_MAX_XFER_SHIFT	16
+#define IDXD_VDEV_MAX_XFER		BIT(IDXD_VDEV_MAX_XFER_SHIFT)
+#define IDXD_VDEV_MAX_SLOTS		16
+
+/* Operations a guest may submit besides NOOP, MEMMOVE and FILL */
+#define IDXD_OP_COMPARE			0x05
+#define IDXD_OP_COMPVAL			0x06
+#define IDXD_OP_CRCGEN			0x10
+
+/* Guest's BAR0 layout: fixed table offsets of the slice */
+#define IDXD_VDEV_GRPCFG_OFFSET		0x400
+#define IDXD_VDEV_WQCFG_OFFSET		0x500
+#define IDXD_VDEV_WQCFG_SIZE		32
+#define IDXD_VDEV_PERM_OFFSET		0x600
+#define IDXD_VDEV_MSIX_TABLE_OFFSET	0x2000
+#define IDXD_VDEV_MSIX_PBA_OFFSET	0x3000
+
+/* Guest WQCFG dword 6, bits 31:30: work queue state */
+#define IDXD_VDEV_WQCFG_STATE		GENMASK(31, 30)
+
+/* VFIO region offsets: region index in bits 63:40 of the file offset */
+#define IDXD_VDEV_REGION_SHIFT		40
+#define IDXD_VDEV_REGION_OFFSET(index)	((u64)(index) << IDXD_VDEV_REGION_SHIFT)
+#define IDXD_VDEV_REGION_MASK		(IDXD_VDEV_REGION_OFFSET(1) - 1)
+
+/**
+ * struct idxd_vdev_slot - one guest descriptor in flight on the host
+ * @hw: host copy of the descriptor, with host addresses
+ * @comp: host completion record written by the device (DMA coherent)
+ * @comp_dma: bus address of @comp
+ * @bounce: source (0) and destination or second source (1) buffers
+ * @bounce_dma: bus addresses of @bounce
+ * @guest_comp: guest IOVA of the guest's completion record, 0 for none
+ * @guest_src: guest IOVA of the source, for fault addresses
+ * @guest_dst: guest IOVA the result is copied to, 0 for none
+ * @copy_back: bytes of @bounce[1] copied to @guest_dst on success
+ * @want_record: the guest asked for a record on success (RCR)
+ * @want_irq: the guest asked for a completion interrupt (valid handle)
+ * @session: &idxd_ims_vdev.session when submitted; a completion from an
+ *	older session is not reported to the guest
+ * @node: link in &idxd_ims_vdev.free_slots or &idxd_ims_vdev.inflight
+ */
+struct idxd_vdev_slot {
+	struct idxd_hw_desc hw;
+	struct idxd_hw_completion *comp;
+	dma_addr_t comp_dma;
+	void *bounce[2];
+	dma_addr_t bounce_dma[2];
+	u64 guest_comp;
+	u64 guest_src;
+	u64 guest_dst;
+	u32 copy_back;
+	bool want_record;
+	bool want_irq;
+	unsigned int session;
+	struct list_head node;
+};
+
+/**
+ * struct idxd_vdev_regs - the guest-visible register state
+ * @config: PCI configuration space
+ * @config_wmask: bits of @config the guest may write
+ * @genctrl: GENCTRL (protected by &idxd_ims_vdev.status_lock)
+ * @gensts: GENSTS (protected by &idxd_ims_vdev.status_lock)
+ * @intcause: INTCAUSE (protected by &idxd_ims_vdev.status_lock)
+ * @cmdsts: CMDSTS of the last command
+ * @swerr: SWERR registers (protected by &idxd_ims_vdev.status_lock)
+ * @wq_enabled: WQ 0 is enabled
+ * @perm: MSI-X permission table (stored only)
+ * @stage: a descriptor being written to the portal in pieces
+ * @stage_offset: portal offset of the 64-byte slot being staged
+ * @stage_bytes: bitmap of the bytes of @stage written so far
+ */
+struct idxd_vdev_regs {
+	u8 config[IDXD_VDEV_CONFIG_SIZE];
+	u8 config_wmask[IDXD_VDEV_CONFIG_SIZE];
+	u32 genctrl;
+	u32 gensts;
+	u32 intcause;
+	u32 cmdsts;
+	u64 swerr[IDXD_SWERR_QWORDS];
+	bool wq_enabled;
+	u64 perm[IDXD_VDEV_NUM_VECTORS];
+	u8 stage[IDXD_DESC_SIZE] __aligned(8);
+	u32 stage_offset;
+	u64 stage_bytes;
+};
+
+/**
+ * struct idxd_ims_vdev - a virtual DSA device backed by one host work queue
+ * @vdev: the VFIO device (emulated IOMMU)
+ * @idev: parent device
+ * @wq: host work queue backing WQ 0 of the guest
+ * @pasid: PASID of the virtual device (valid when @pasid_en)
+ * @pasid_en: @wq and the IMS entries of @vectors carry @pasid
+ * @vectors: host IMS vectors backing guest MSI-X vectors; entry 0 is NULL
+ *	because vector 0 is raised by the mediation, never by the device
+ * @num_slots: entries of @slots, the slice's WQ size
+ * @slots: descriptors the guest can have in flight
+ * @reg_lock: serialises guest register accesses, commands and portal
+ *	writes, open and close; protects @regs (but see @status_lock) and
+ *	@open
+ * @status_lock: protects the registers that also change from the
+ *	completion thread and the halt work (GENCTRL, GENSTS, INTCAUSE,
+ *	SWERR); taken inside @reg_lock
+ * @regs: guest-visible registers
+ * @open: a user has the device open
+ * @slot_lock: protects @free_slots, @inflight, @num_busy, @session and
+ *	@halted; taken inside @reg_lock and in the completion thread
+ * @free_slots: slots a portal write may take
+ * @inflight: slots submitted to the host work queue
+ * @num_busy: slots not on @free_slots (in flight or being reported)
+ * @session: counts opens and resets, see &idxd_vdev_slot.session
+ * @halted: the parent halted or was disabled; set by the halt callback,
+ *	cleared by a guest reset
+ * @idle: woken when @num_busy drops to 0
+ * @halt_work: reports a halt to the guest (the callback cannot sleep)
+ * @trigger_lock: protects @trigger, @masked and @pending
+ * @trigger: eventfd of each guest MSI-X vector, NULL when not set
+ * @masked: the vector is masked (VFIO_IRQ_SET_ACTION_MASK)
+ * @pending: a signal arrived while masked
+ * @submitted: descriptors submitted to the host work queue
+ * @completed: descriptors completed by the host work queue
+ * @rejected: descriptors refused by the mediation (error completions,
+ *	dropped writes)
+ */
+struct idxd_ims_vdev {
+	struct vfio_device vdev;
+	struct idxd_ims_dev *idev;
+	struct idxd_ims_wq *wq;
+	u32 pasid;
+	bool pasid_en;
+	struct idxd_ims_irq *vectors[IDXD_VDEV_NUM_VECTORS];
+	unsigned int num_slots;
+	struct idxd_vdev_slot *slots;
+
+	struct mutex reg_lock;		/* see @reg_lock above */
+	struct idxd_vdev_regs regs;
+	bool open;
+	spinlock_t status_lock;		/* see @status_lock above */
+
+	spinlock_t slot_lock;		/* see @slot_lock above */
+	struct list_head free_slots;
+	struct list_head inflight;
+	unsigned int num_busy;
+	unsigned int session;
+	bool halted;
+	wait_queue_head_t idle;
+	struct work_struct halt_work;
+
+	spinlock_t trigger_lock;	/* see @trigger_lock above */
+	struct eventfd_ctx *trigger[IDXD_VDEV_NUM_VECTORS];
+	bool masked[IDXD_VDEV_NUM_VECTORS];
+	bool pending[IDXD_VDEV_NUM_VECTORS];
+
+	atomic64_t submitted;
+	atomic64_t completed;
+	atomic64_t rejected;
+};
+
+/* mdev.c: interrupts towards the guest */
+void idxd_vdev_signal(struct idxd_ims_vdev *vdev, unsigned int vector);
+
+/* mdev_regs.c: configuration space and BAR0 */
+void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev);
+void idxd_vdev_regs_reset(struct idxd_ims_vdev *vdev);
+int idxd_vdev_config_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
+			size_t len, bool write);
+int idxd_vdev_bar0_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
+		      size_t len, bool write);
+void idxd_vdev_swerr(struct idxd_ims_vdev *vdev, u8 error, u8 opcode,
+		     u64 addr);
+void idxd_vdev_report_halt(struct idxd_ims_vdev *vdev);
+
+/* mdev_desc.c: portal and descriptor mediation */
+int idxd_vdev_slots_alloc(struct idxd_ims_vdev *vdev);
+void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev);
+int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
+			   const void *buf, size_t len);
+bool idxd_vdev_drain(struct idxd_ims_vdev *vdev);
+void idxd_vdev_new_session(struct idxd_ims_vdev *vdev);
+irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id);
+void idxd_vdev_halted(void *data);
+
+#endif /* _IDXD_IMS_MDEV_H_ */

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Descriptor mediation of a virtual DSA device: a descriptor the guest
+ * writes to its portal is checked, its source buffers are copied from guest
+ * memory into host bounce buffers through the VFIO container
+ * (vfio_dma_rw()), and a host descriptor with host addresses and the
+ * completion interrupt of the virtual device's own IMS entry is submitted
+ * on the backing work queue. On completion the result and the record are
+ * copied back and the guest's MSI-X vector is signalled.
+ *
+ * Copying instead of pinning guest pages: a DSA descriptor needs each
+ * buffer contiguous in the device's address space, which pinned guest
+ * pages are not, and 6.12 cannot give the device the guest's own address
+ * space (a PASID attached to the container). The copy also makes every
+ * guest address checked against the container's mappings by construction.
+ */
+#include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+
+#include "idxd_ims.h"
+#include "mdev.h"
+#include "wq.h"
+
+#define IDXD_VDEV_DRAIN_TIMEOUT		(5 * HZ)
+
+/* Descriptor flag: cache control (write the destination to cache) */
+#define IDXD_DESC_FLAG_CC		BIT(8)
+
+/* Completion status codes the mediation reports */
+#define IDXD_COMP_PAGE_FAULT		0x03
+#define IDXD_COMP_BAD_OPCODE		0x10
+#define IDXD_COMP_XFER_ERANGE		0x13
+#define IDXD_COMP_CRA_XLAT		0x1a
+#define IDXD_COMP_CRA_ALIGN		0x1b
+
+/* Software error codes of the slice for descriptors it cannot take */
+#define IDXD_VDEV_SWERR_WQ_DISABLED	0x40
+#define IDXD_VDEV_SWERR_WQ_FULL		0x41
+#define IDXD_VDEV_SWERR_IMS_PORTAL	0x42
+#define IDXD_VDEV_SWERR_PARTIAL_WRITE	0x43
+
+#define IDXD_VDEV_COMP_ALIGN		32
+
+/**
+ * idxd_vdev_slots_alloc() - allocate the descriptor slots and bounce buffers
+ * @vdev: virtual device, with its backing work queue
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int idxd_vdev_slots_alloc(struct idxd_ims_vdev *vdev)
+{
+	struct device *dev = &vdev->idev->pdev->dev;
+	unsigned int i, j;
+
+	vdev->num_slots = min_t(unsigned int, vdev->wq->size,
+				IDXD_VDEV_MAX_SLOTS);
+	vdev->slots = kcalloc(vdev->num_slots, sizeof(*vdev->slots),
+			      GFP_KERNEL);
+	if (!vdev->slots)
+		return -ENOMEM;
+
+	for (i = 0; i < vdev->num_slots; i++) {
+		struct idxd_vdev_slot *slot = &vdev->slots[i];
+
+		slot->comp = dma_alloc_coherent(dev, sizeof(*slot->comp),
+						&slot->comp_dma, GFP_KERNEL);
+		if (!slot->comp)
+			goto err_free;
+		for (j = 0; j < ARRAY_SIZE(slot->bounce); j++) {
+			slot->bounce[j] = dma_alloc_coherent(dev,
+							     IDXD_VDEV_MAX_XFER,
+							     &slot->bounce_dma[j],
+							     GFP_KERNEL);
+			if (!slot->bounce[j])
+				goto err_free;
+		}
+		list_add_tail(&slot->node, &vdev->free_slots);
+	}
+	return 0;
+
+err_free:
+	idxd_vdev_slots_free(vdev);
+	return -ENOMEM;
+}
+
+/**
+ * idxd_vdev_slots_free() - free what idxd_vdev_slots_alloc() allocated
+ * @vdev: virtual device whose work queue no longer runs its descriptors
+ *
+ * Context: process context.
+ */
+void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev)
+{
+	struct device *dev = &vdev->idev->pdev->dev;
+	unsigned int i, j;
+
+	for (i = 0; i < vdev->num_slots; i++) {
+		struct idxd_vdev_slot *slot = &vdev->slots[i];
+
+		for (j = 0; j < ARRAY_SIZE(slot->bounce); j++)
+			if (slot->bounce[j])
+				dma_free_coherent(dev, IDXD_VDEV_MAX_XFER,
+						  slot->bounce[j],
+						  slot->bounce_dma[j]);
+		if (slot->comp)
+			dma_free_coherent(dev, sizeof(*slot->comp), slot->comp,
+					  slot->comp_dma);
+	}
+	kfree(vdev->slots);
+	vdev->slots = NULL;
+	vdev->num_slots = 0;
+	INIT_LIST_HEAD(&vdev->free_slots);
+}
+
+static bool vdev_idle(struct idxd_ims_vdev *vdev)
+{
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	idle = !vdev->num_busy;
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+	return idle;
+}
+
+/**
+ * idxd_vdev_drain() - wait until no guest descriptor is in flight
+ * @vdev: virtual device
+ *
+ * Context: process context; may sleep up to five seconds.
+ * Return: true when drained, false on timeout (the host device stopped
+ * completing; the slots come back when it halts or is reset).
+ */
+bool idxd_vdev_drain(struct idxd_ims_vdev *vdev)
+{
+	return wait_event_timeout(vdev->idle, vdev_idle(vdev),
+				  IDXD_VDEV_DRAIN_TIMEOUT) != 0;
+}
+
+/**
+ * idxd_vdev_new_session() - forget descriptors of a previous user or reset
+ * @vdev: virtual device
+ *
+ * Descriptors still in flight complete without being reported to the
+ * guest, and a halt is forgotten.
+ *
+ * Context: any; takes &idxd_ims_vdev.slot_lock.
+ */
+void idxd_vdev_new_session(struct idxd_ims_vdev *vdev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	vdev->session++;
+	vdev->halted = false;
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+}
+
+static void vdev_put_slot(struct idxd_ims_vdev *vdev,
+			  struct idxd_vdev_slot *slot)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	list_add_tail(&slot->node, &vdev->free_slots);
+	if (!--vdev->num_busy)
+		wake_up(&vdev->idle);
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+}
+
+static u8 vdev_opcode(const struct idxd_hw_desc *desc)
+{
+	return FIELD_GET(IDXD_DESC_OPCODE, desc->flags_opcode);
+}
+
+/* Write a completion record to the guest: status byte last. */
+static void vdev_write_record(struct idxd_ims_vdev *vdev,
+			      struct idxd_vdev_slot *slot,
+			      struct idxd_hw_completion *rec)
+{
+	u8 *bytes = (u8 *)rec;
+	int rc;
+
+	rc = vfio_dma_rw(&vdev->vdev, slot->guest_comp + 1, bytes + 1,
+			 sizeof(*rec) - 1, true);
+	if (!rc)
+		rc = vfio_dma_rw(&vdev->vdev, slot->guest_comp, bytes, 1,
+				 true);
+	if (rc)
+		idxd_vdev_swerr(vdev, IDXD_COMP_CRA_XLAT, vdev_opcode(&slot->hw),
+				slot->guest_comp);
+}
+
+/* Report a result to the guest: record (or SWERR without one), interrupt. */
+static void vdev_report(struct idxd_ims_vdev *vdev, struct idxd_vdev_slot *slot,
+			struct idxd_hw_completion *rec)
+{
+	u8 status = rec->status & IDXD_COMP_STATUS_MASK;
+
+	if (slot->guest_comp) {
+		if (status != IDXD_COMP_SUCCESS || slot->want_record)
+			vdev_write_record(vdev, slot, rec);
+	} else if (status != IDXD_COMP_SUCCESS) {
+		idxd_vdev_swerr(vdev, status, vdev_opcode(&slot->hw), 0);
+	}
+	if (slot->want_irq)
+		idxd_vdev_signal(vdev, IDXD_VDEV_VECTOR_WQ);
+}
+
+/* Copy a guest buffer into a bounce buffer; 0 or a fault status. */
+static u8 vdev_copy_in(struct idxd_ims_vdev *vdev, u64 iova, void *bounce,
+		       u32 len)
+{
+	return vfio_dma_rw(&vdev->vdev, iova, bounce, len, false) ?
+	       IDXD_COMP_PAGE_FAULT : 0;
+}
+
+/*
+ * Check a guest descriptor and turn it into a host descriptor in @slot.
+ * Returns 0 when the host descriptor may be submitted, or the completion
+ * status to report, with *@fault_addr for page faults.
+ */
+static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
+		       struct idxd_vdev_slot *slot, u64 *fault_addr)
+{
+	u32 flags = FIELD_GET(IDXD_DESC_FLAGS, g->flags_opcode);
+	u8 opcode = vdev_opcode(g);
+	u32 len = g->xfer_size;
+	u64 host_src = slot->bounce_dma[0];
+	u8 status = 0;
+
+	memset(&slot->hw, 0, sizeof(slot->hw));
+	slot->hw.flags_opcode = FIELD_PREP(IDXD_DESC_OPCODE, opcode);
+	slot->guest_comp = flags & IDXD_DESC_FLAG_CRAV ? g->completion_addr : 0;
+	slot->want_record = flags & IDXD_DESC_FLAG_RCR;
+	slot->want_irq = false;
+	slot->guest_src = g->src_addr;
+	slot->guest_dst = g->dst_addr;
+	slot->copy_back = 0;
+
+	if (slot->guest_comp &&
+	    !IS_ALIGNED(slot->guest_comp, IDXD_VDEV_COMP_ALIGN)) {
+		idxd_vdev_swerr(vdev, IDXD_COMP_CRA_ALIGN, opcode,
+				slot->guest_comp);
+		slot->guest_comp = 0;
+		return IDXD_COMP_CRA_ALIGN;
+	}
+	if (flags & IDXD_DESC_FLAG_RCI) {
+		if (g->int_handle != IDXD_VDEV_VECTOR_WQ)
+			return IDXD_COMP_INT_HANDLE_INVAL;
+		slot->want_irq = true;
+	}
+	if (opcode != IDXD_OP_NOOP && (!len || len > IDXD_VDEV_MAX_XFER))
+		return IDXD_COMP_XFER_ERANGE;
+
+	*fault_addr = g->src_addr;
+	switch (opcode) {
+	case IDXD_OP_NOOP:
+		break;
+	case IDXD_OP_MEMMOVE:
+		status = vdev_copy_in(vdev, g->src_addr, slot->bounce[0], len);
+		slot->copy_back = len;
+		break;
+	case IDXD_OP_MEMFILL:
+		host_src = g->src_addr;	/* the fill pattern itself */
+		slot->copy_back = len;
+		break;
+	case IDXD_OP_COMPARE:
+		status = vdev_copy_in(vdev, g->src_addr, slot->bounce[0], len);
+		if (!status) {
+			*fault_addr = g->dst_addr;
+			status = vdev_copy_in(vdev, g->dst_addr,
+					      slot->bounce[1], len);
+		}
+		break;
+	case IDXD_OP_COMPVAL:
+	case IDXD_OP_CRCGEN:
+		status = vdev_copy_in(vdev, g->src_addr, slot->bounce[0], len);
+		break;
+	default:
+		return IDXD_COMP_BAD_OPCODE;
+	}
+	if (status)
+		return status;
+
+	slot->hw.flags_opcode |= FIELD_PREP(IDXD_DESC_FLAGS,
+					    IDXD_DESC_FLAG_CRAV |
+					    IDXD_DESC_FLAG_RCR |
+					    IDXD_DESC_FLAG_RCI |
+					    (flags & IDXD_DESC_FLAG_CC));
+	slot->hw.completion_addr = slot->comp_dma;
+	slot->hw.src_addr = host_src;
+	slot->hw.dst_addr = slot->bounce_dma[1];
+	slot->hw.xfer_size = len;
+	slot->hw.int_handle = vdev->vectors[IDXD_VDEV_VECTOR_WQ]->int_handle;
+	memcpy(slot->hw.op_specific, g->op_specific,
+	       sizeof(slot->hw.op_specific));
+	memset(slot->comp, 0, sizeof(*slot->comp));
+	return 0;
+}
+
+static struct idxd_vdev_slot *vdev_get_slot(struct idxd_ims_vdev *vdev,
+					    int *err)
+{
+	struct idxd_vdev_slot *slot = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	if (vdev->halted) {
+		*err = -EIO;
+	} else if (list_empty(&vdev->free_slots)) {
+		*err = -EBUSY;
+	} else {
+		slot = list_first_entry(&vdev->free_slots,
+					struct idxd_vdev_slot, node);
+		list_del(&slot->node);
+		slot->session = vdev->session;
+		vdev->num_busy++;
+	}
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+	return slot;
+}
+
+/* Take one complete guest descriptor from the portal. */
+static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
+{
+	struct idxd_hw_completion rec = {};
+	struct idxd_vdev_slot *slot;
+	struct idxd_hw_desc g;
+	unsigned long flags;
+	u64 fault_addr = 0;
+	int err = 0;
+	u8 status;
+
+	memcpy(&g, buf, sizeof(g));
+	if (!vdev->regs.wq_enabled) {
+		atomic64_inc(&vdev->rejected);
+		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_WQ_DISABLED,
+				vdev_opcode(&g), 0);
+		return -EIO;
+	}
+	slot = vdev_get_slot(vdev, &err);
+	if (!slot) {
+		atomic64_inc(&vdev->rejected);
+		if (err == -EBUSY)
+			idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_WQ_FULL,
+					vdev_opcode(&g), 0);
+		return err;
+	}
+
+	status = vdev_mediate(vdev, &g, slot, &fault_addr);
+	if (status) {
+		atomic64_inc(&vdev->rejected);
+		if (status != IDXD_COMP_CRA_ALIGN) {
+			rec.status = status;
+			if (status == IDXD_COMP_PAGE_FAULT)
+				rec.fault_addr = fault_addr;
+			vdev_report(vdev, slot, &rec);
+		}
+		vdev_put_slot(vdev, slot);
+		return 0;
+	}
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	list_add_tail(&slot->node, &vdev->inflight);
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+	atomic64_inc(&vdev->submitted);
+	idxd_ims_wq_mdev_submit(vdev->wq, &slot->hw);
+	return 0;
+}
+
+/**
+ * idxd_vdev_portal_write() - a guest write to the BAR2 portal region
+ * @vdev: virtual device
+ * @off: offset in BAR2
+ * @buf: data
+ * @len: 64 at a 64-byte aligned offset (one descriptor), or 4 or 8
+ *	naturally aligned (a piece of one; the descriptor is taken when the
+ *	last piece of its 64 bytes is written)
+ *
+ * Context: &idxd_ims_vdev.reg_lock held; the caller's process context
+ * (guest memory is read through the VFIO container).
+ * Return: 0 when the descriptor was taken (possibly to complete with an
+ * error status), -EINVAL for a malformed write or an IMS portal page,
+ * -EIO when the work queue is not enabled or the device halted, -EBUSY
+ * when all slots are in flight. Refused writes also set SWERR.
+ */
+int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
+			   const void *buf, size_t len)
+{
+	struct idxd_vdev_regs *regs = &vdev->regs;
+	unsigned int in_desc = off % IDXD_DESC_SIZE;
+	bool complete;
+
+	lockdep_assert_held(&vdev->reg_lock);
+
+	if (off >= IDXD_VDEV_BAR2_SIZE || len > IDXD_VDEV_BAR2_SIZE - off)
+		return -EINVAL;
+	if (off / SZ_4K >= IDXD_PORTAL_IRQ_IMS) {
+		atomic64_inc(&vdev->rejected);
+		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_IMS_PORTAL, 0, 0);
+		return -EINVAL;
+	}
+	if (len == IDXD_DESC_SIZE && !in_desc)
+		return vdev_submit(vdev, buf);
+	if ((len != 4 && len != 8) || off % len)
+		return -EINVAL;
+
+	if (regs->stage_offset != off - in_desc)
+		regs->stage_bytes = 0;
+	regs->stage_offset = off - in_desc;
+	memcpy(regs->stage + in_desc, buf, len);
+	regs->stage_bytes |= GENMASK_ULL(in_desc + len - 1, in_desc);
+	if (in_desc + len < IDXD_DESC_SIZE)
+		return 0;
+
+	complete = regs->stage_bytes == U64_MAX;
+	regs->stage_bytes = 0;
+	if (!complete) {
+		atomic64_inc(&vdev->rejected);
+		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_PARTIAL_WRITE, 0, 0);
+		return -EINVAL;
+	}
+	return vdev_submit(vdev, regs->stage);
+}
+
+/* Result of a completed host descriptor, in guest terms */
+static void vdev_guest_result(struct idxd_ims_vdev *vdev,
+			      struct idxd_vdev_slot *slot,
+			      struct idxd_hw_completion *rec)
+{
+	u8 status;
+	u64 off;
+
+	*rec = *slot->comp;
+	status = rec->status & IDXD_COMP_STATUS_MASK;
+	if (status == IDXD_COMP_SUCCESS) {
+		if (slot->copy_back &&
+		    vfio_dma_rw(&vdev->vdev, slot->guest_dst, slot->bounce[1],
+				slot->copy_back, true)) {
+			rec->status = IDXD_COMP_PAGE_FAULT |
+				      IDXD_COMP_STATUS_FAULT_WRITE;
+			rec->bytes_completed = 0;
+			rec->fault_addr = slot->guest_dst;
+		}
+		return;
+	}
+	if (status != IDXD_COMP_PAGE_FAULT)
+		return;
+	/* A fault on a bounce buffer names the guest address it stands for. */
+	off = rec->fault_addr - slot->bounce_dma[0];
+	if (off < IDXD_VDEV_MAX_XFER) {
+		rec->fault_addr = slot->guest_src + off;
+		return;
+	}
+	off = rec->fault_addr - slot->bounce_dma[1];
+	if (off < IDXD_VDEV_MAX_XFER)
+		rec->fault_addr = slot->guest_dst + off;
+}
+
+/**
+ * idxd_vdev_wq_irq_thread() - completion interrupt of a virtual device's
+ *	work queue
+ * @virq: Linux interrupt number (unused)
+ * @dev_id: the &struct idxd_ims_irq of the IMS entry; its data is the
+ *	virtual device
+ *
+ * Reports every completed descriptor of the current session to the
+ * guest and returns its slot.
+ *
+ * Context: interrupt thread (a kernel thread: guest memory is reached
+ * through the container's mm).
+ * Return: IRQ_HANDLED.
+ */
+irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id)
+{
+	struct idxd_ims_irq *irq = dev_id;
+	struct idxd_ims_vdev *vdev = irq->data;
+	struct idxd_vdev_slot *slot, *next;
+	struct idxd_hw_completion rec;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	list_for_each_entry_safe(slot, next, &vdev->inflight, node) {
+		if (!READ_ONCE(slot->comp->status))
+			continue;
+		if (slot->session != vdev->session) {
+			slot->guest_comp = 0;
+			slot->copy_back = 0;
+			slot->want_irq = false;
+		}
+		list_move_tail(&slot->node, &done);
+	}
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+
+	/* Read the records after their status bytes. */
+	dma_rmb();
+	list_for_each_entry_safe(slot, next, &done, node) {
+		list_del(&slot->node);
+		atomic64_inc(&vdev->completed);
+		vdev_guest_result(vdev, slot, &rec);
+		if (slot->guest_comp || slot->want_irq)
+			vdev_report(vdev, slot, &rec);
+		vdev_put_slot(vdev, slot);
+	}
+	return IRQ_HANDLED;
+}
+
+/**
+ * idxd_vdev_halted() - the parent halted or was disabled under the
+ *	virtual device
+ * @data: the virtual device
+ *
+ * Descriptors in flight will not complete: their slots are taken back
+ * without a report (as on a halted device), new descriptors are refused
+ * until the guest resets the device, and the guest is told from a work
+ * item.
+ *
+ * Context: any; called with a spinlock held, does not sleep.
+ */
+void idxd_vdev_halted(void *data)
+{
+	struct idxd_ims_vdev *vdev = data;
+	struct idxd_vdev_slot *slot, *next;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	vdev->halted = true;
+	list_for_each_entry_safe(slot, next, &vdev->inflight, node) {
+		list_move_tail(&slot->node, &vdev->free_slots);
+		vdev->num_busy--;
+	}
+	if (!vdev->num_busy)
+		wake_up(&vdev->idle);
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+	schedule_work(&vdev->halt_work);
+}
