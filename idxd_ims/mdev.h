@@ -156,10 +156,13 @@ struct idxd_vdev_regs {
  * @trigger: eventfd of each guest MSI-X vector, NULL when not set
  * @masked: the vector is masked (VFIO_IRQ_SET_ACTION_MASK)
  * @pending: a signal arrived while masked
- * @submitted: descriptors submitted to the host work queue
- * @completed: descriptors completed by the host work queue
- * @rejected: descriptors refused by the mediation (error completions,
- *	dropped writes)
+ * @submitted: descriptors taken from the portal (writes that succeeded);
+ *	each is either completed by the host work queue or rejected
+ * @completed: descriptors the host work queue executed and completed
+ * @rejected: descriptors the mediation completed itself with an error
+ *	status (bad handle, size or opcode, address outside the mappings).
+ *	Portal writes that fail (work queue disabled or full, IMS portal)
+ *	count nowhere; they set SWERR.
  */
 struct idxd_ims_vdev {
 	struct vfio_device vdev;

@@ -337,20 +337,19 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
 
 	memcpy(&g, buf, sizeof(g));
 	if (!vdev->regs.wq_enabled) {
-		atomic64_inc(&vdev->rejected);
 		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_WQ_DISABLED,
 				vdev_opcode(&g), 0);
 		return -EIO;
 	}
 	slot = vdev_get_slot(vdev, &err);
 	if (!slot) {
-		atomic64_inc(&vdev->rejected);
 		if (err == -EBUSY)
 			idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_WQ_FULL,
 					vdev_opcode(&g), 0);
 		return err;
 	}
 
+	atomic64_inc(&vdev->submitted);
 	status = vdev_mediate(vdev, &g, slot, &fault_addr);
 	if (status) {
 		atomic64_inc(&vdev->rejected);
@@ -367,7 +366,6 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
 	spin_lock_irqsave(&vdev->slot_lock, flags);
 	list_add_tail(&slot->node, &vdev->inflight);
 	spin_unlock_irqrestore(&vdev->slot_lock, flags);
-	atomic64_inc(&vdev->submitted);
 	idxd_ims_wq_mdev_submit(vdev->wq, &slot->hw);
 	return 0;
 }
@@ -400,7 +398,6 @@ int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 	if (off >= IDXD_VDEV_BAR2_SIZE || len > IDXD_VDEV_BAR2_SIZE - off)
 		return -EINVAL;
 	if (off / SZ_4K >= IDXD_PORTAL_IRQ_IMS) {
-		atomic64_inc(&vdev->rejected);
 		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_IMS_PORTAL, 0, 0);
 		return -EINVAL;
 	}
@@ -420,7 +417,6 @@ int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 	complete = regs->stage_bytes == U64_MAX;
 	regs->stage_bytes = 0;
 	if (!complete) {
-		atomic64_inc(&vdev->rejected);
 		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_PARTIAL_WRITE, 0, 0);
 		return -EINVAL;
 	}
