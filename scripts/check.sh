@@ -20,8 +20,8 @@ for arg in "$@"; do
 done
 setups=${SETUP:-vtd noiommu noopt}
 # The noopt setup (no remapping, no pci_ims=noremap) only has the tests
-# about IMS being refused and the MSI-X fallback to run.
-NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh
+# about IMS being refused and the MSI-X fallback (dmatest, mdev) to run.
+NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh,idxd_ims:test_mdev_fallback.sh
 
 passed=0 failed=0 skipped=0
 # add_counts PASSED FAILED SKIPPED: add to the totals.

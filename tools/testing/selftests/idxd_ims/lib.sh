@@ -408,3 +408,150 @@ dmatest_failures() {
 	echo "$dmatest_out" | sed -n 's/.*summary [0-9]* tests, \([0-9]*\) failures.*/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }'
 }
+
+# --- mdev: virtual devices through vfio-mdev (mdev.c) ---
+#
+# A WQ of type "mdev" backs one virtual device; creating the mdev enables
+# it, removing the mdev disables it. mdev_guest (built from mdev_guest.c)
+# opens an mdev through VFIO and plays its guest.
+
+MDEV_TYPE=idxd_ims-1dwq
+MDEV_DEVS=/sys/bus/mdev/devices
+MDEV_GUEST=$(dirname "$0")/mdev_guest
+# UUIDs of the mdevs created by this test, removed at exit
+mdev_created=""
+
+# mdev_type_dir: the parent's type directory (needs BDF)
+mdev_type_dir() {
+	echo "/sys/class/mdev_bus/$BDF/mdev_supported_types/$MDEV_TYPE"
+}
+
+# require_mdev: skip unless VFIO containers work and BDF is an mdev parent
+# (needs BDF, see setup_device); sets CONF.
+require_mdev() {
+	[ -x "$MDEV_GUEST" ] || skip "mdev_guest is not built"
+	[ -c /dev/vfio/vfio ] ||
+		skip "no /dev/vfio/vfio: VFIO container (VFIO_CONTAINER) support missing"
+	modprobe mdev > /dev/null 2>&1
+	[ -d "/sys/class/mdev_bus/$BDF" ] ||
+		skip "$BDF has no mdev_bus parent: $DRV built without mdev support or vfio-mdev missing"
+	[ -d "$(mdev_type_dir)" ] ||
+		fail "$BDF is an mdev parent without the type $MDEV_TYPE"
+	CONF=$(conf_name) || fail "no dsa bus device under $BDF"
+}
+
+# mdev_type_attr NAME: print an attribute of the mdev type
+mdev_type_attr() {
+	cat "$(mdev_type_dir)/$1"
+}
+
+# mdev_available: available_instances of the mdev type
+mdev_available() {
+	mdev_type_attr available_instances
+}
+
+# mdev_setup_wq ID SIZE: make WQ ID a dedicated type-mdev WQ of SIZE
+# entries in group 0 with plain sysfs writes (accel-config does not know
+# type mdev); register the configuration reset for the exit first.
+mdev_setup_wq() {
+	case "$cleanup_cmds" in
+	*sysfs_reset_config*) ;;
+	*) at_exit sysfs_reset_config ;;
+	esac
+	echo 0 > "$(engine_dir 0)/group_id" &&
+	echo 0 > "$(wq_dir "$1")/group_id" &&
+	echo dedicated > "$(wq_dir "$1")/mode" &&
+	echo "$2" > "$(wq_dir "$1")/size" &&
+	echo 1 > "$(wq_dir "$1")/priority" &&
+	echo mdev > "$(wq_dir "$1")/type" &&
+	echo "idxd_ims_mdev$1" > "$(wq_dir "$1")/name" ||
+		fail "cannot configure wq $1 as a type-mdev WQ through sysfs"
+}
+
+# mdev_enable_device: enable CONF through the dsa bus
+mdev_enable_device() {
+	echo "$CONF" > /sys/bus/dsa/drivers/idxd/bind || fail "cannot enable $CONF"
+}
+
+# mdev_new_uuid: print a random UUID
+mdev_new_uuid() {
+	if [ -r /proc/sys/kernel/random/uuid ]; then
+		cat /proc/sys/kernel/random/uuid
+	else
+		od -An -N16 -tx1 /dev/urandom | tr -d ' \n' |
+			sed 's/\(.\{8\}\)\(.\{4\}\)\(.\{4\}\)\(.\{4\}\)/\1-\2-\3-\4-/'
+	fi
+}
+
+# mdev_create: create one mdev of MDEV_TYPE; sets MDEV_UUID. Returns the
+# write's status (the test decides whether a failure is expected).
+mdev_create() {
+	MDEV_UUID=$(mdev_new_uuid)
+	echo "$MDEV_UUID" > "$(mdev_type_dir)/create" || return 1
+	mdev_created="$mdev_created $MDEV_UUID"
+	[ -n "$mdev_cleanup" ] || at_exit mdev_remove_all
+	mdev_cleanup=1
+}
+
+# mdev_remove UUID: remove an mdev; returns the write's status
+mdev_remove() {
+	[ -e "$MDEV_DEVS/$1" ] || return 1
+	echo 1 > "$MDEV_DEVS/$1/remove" || return 1
+	_left=
+	for _u in $mdev_created; do
+		[ "$_u" = "$1" ] || _left="$_left $_u"
+	done
+	mdev_created=$_left
+}
+
+# mdev_remove_all: remove every mdev this test created (for at_exit)
+mdev_remove_all() {
+	for _u in $mdev_created; do
+		[ -e "$MDEV_DEVS/$_u" ] && echo 1 > "$MDEV_DEVS/$_u/remove"
+	done
+	mdev_created=""
+}
+
+# mdev_attr UUID NAME: print one of the mdev's idxd_ims/ attributes
+mdev_attr() {
+	cat "$MDEV_DEVS/$1/idxd_ims/$2"
+}
+
+# mdev_ims_rows UUID: the debugfs vectors rows of the IMS entries backing
+# the mdev's guest vectors, one per line (index virq kind pasid_en pasid ...)
+mdev_ims_rows() {
+	mdev_attr "$1" vectors | while read -r _k _idx; do
+		vector_rows_all | awk -v i="$_idx" '$1 == i && $3 == "ims"'
+	done
+}
+
+# vector_rows_all: every vector row of the debugfs vectors table
+vector_rows_all() {
+	grep -v '^#' "$TDIR/vectors" | grep -v ':'
+}
+
+# run_guest ARGS...: run mdev_guest ARGS ([options] UUID SCENARIO [N]) in
+# the foreground, its output shown as TAP comments and kept in guest_out;
+# returns its exit status.
+run_guest() {
+	_out=$(mktemp)
+	"$MDEV_GUEST" "$@" > "$_out" 2>&1
+	_rc=$?
+	sed 's/^/#   /' "$_out"
+	guest_out=$(cat "$_out")
+	rm -f "$_out"
+	return $_rc
+}
+
+# guest_accepted [OUTPUT]: portal writes the guest run reported as accepted
+# (from OUTPUT, default the last run_guest)
+guest_accepted() {
+	echo "${1:-$guest_out}" | sed -n 's/.*portal writes accepted=\([0-9]*\).*/\1/p' |
+		tail -n 1
+}
+
+# mdev_write_err FILE VALUE: write VALUE to FILE; print the shell's error
+# message (empty when the write succeeded)
+mdev_write_err() {
+	( echo "$2" > "$1" ) 2>&1
+}
