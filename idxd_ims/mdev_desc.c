@@ -230,6 +230,7 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 	u8 opcode = vdev_opcode(g);
 	u32 len = g->xfer_size;
 	u64 host_src = slot->bounce_dma[0];
+	u64 host_dst = 0;
 	u8 status = 0;
 
 	memset(&slot->hw, 0, sizeof(slot->hw));
@@ -262,10 +263,12 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 		break;
 	case IDXD_OP_MEMMOVE:
 		status = vdev_copy_in(vdev, g->src_addr, slot->bounce[0], len);
+		host_dst = slot->bounce_dma[1];
 		slot->copy_back = len;
 		break;
 	case IDXD_OP_MEMFILL:
 		host_src = g->src_addr;	/* the fill pattern itself */
+		host_dst = slot->bounce_dma[1];
 		slot->copy_back = len;
 		break;
 	case IDXD_OP_COMPARE:
@@ -275,8 +278,12 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 			status = vdev_copy_in(vdev, g->dst_addr,
 					      slot->bounce[1], len);
 		}
+		host_dst = slot->bounce_dma[1];
 		break;
 	case IDXD_OP_COMPVAL:
+		status = vdev_copy_in(vdev, g->src_addr, slot->bounce[0], len);
+		host_dst = g->dst_addr;	/* the pattern to compare with */
+		break;
 	case IDXD_OP_CRCGEN:
 		status = vdev_copy_in(vdev, g->src_addr, slot->bounce[0], len);
 		break;
@@ -293,7 +300,7 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 					    (flags & IDXD_DESC_FLAG_CC));
 	slot->hw.completion_addr = slot->comp_dma;
 	slot->hw.src_addr = host_src;
-	slot->hw.dst_addr = slot->bounce_dma[1];
+	slot->hw.dst_addr = host_dst;
 	slot->hw.xfer_size = len;
 	slot->hw.int_handle = vdev->vectors[IDXD_VDEV_VECTOR_WQ]->int_handle;
 	memcpy(slot->hw.op_specific, g->op_specific,
@@ -423,6 +430,27 @@ int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 	return vdev_submit(vdev, regs->stage);
 }
 
+/*
+ * Copy a result to guest memory a page at a time, as the device writes it;
+ * returns the bytes written before the first page outside the mappings.
+ */
+static u32 vdev_copy_out(struct idxd_ims_vdev *vdev, u64 iova, void *bounce,
+			 u32 len)
+{
+	u32 done = 0;
+
+	while (done < len) {
+		u32 chunk = min_t(u32, len - done,
+				  PAGE_SIZE - offset_in_page(iova + done));
+
+		if (vfio_dma_rw(&vdev->vdev, iova + done, bounce + done, chunk,
+				true))
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
 /* Result of a completed host descriptor, in guest terms */
 static void vdev_guest_result(struct idxd_ims_vdev *vdev,
 			      struct idxd_vdev_slot *slot,
@@ -434,13 +462,13 @@ static void vdev_guest_result(struct idxd_ims_vdev *vdev,
 	*rec = *slot->comp;
 	status = rec->status & IDXD_COMP_STATUS_MASK;
 	if (status == IDXD_COMP_SUCCESS) {
-		if (slot->copy_back &&
-		    vfio_dma_rw(&vdev->vdev, slot->guest_dst, slot->bounce[1],
-				slot->copy_back, true)) {
+		off = vdev_copy_out(vdev, slot->guest_dst, slot->bounce[1],
+				    slot->copy_back);
+		if (off < slot->copy_back) {
 			rec->status = IDXD_COMP_PAGE_FAULT |
 				      IDXD_COMP_STATUS_FAULT_WRITE;
-			rec->bytes_completed = 0;
-			rec->fault_addr = slot->guest_dst;
+			rec->bytes_completed = off;
+			rec->fault_addr = slot->guest_dst + off;
 		}
 		return;
 	}
