@@ -60,11 +60,12 @@ void idxd_vdev_signal(struct idxd_ims_vdev *vdev, unsigned int vector)
 }
 
 /*
- * Replace the eventfds of vectors [@start, @start + @count): fd -1 detaches.
- * All fds are checked before anything changes.
+ * Replace the eventfds @triggers[0 .. @count): fd -1 detaches. All fds are
+ * checked before anything changes.
  */
-static int vdev_set_triggers(struct idxd_ims_vdev *vdev, unsigned int start,
-			     unsigned int count, const s32 *fds)
+static int vdev_set_triggers(struct idxd_ims_vdev *vdev,
+			     struct eventfd_ctx **triggers, unsigned int count,
+			     const s32 *fds)
 {
 	struct eventfd_ctx *ctx[IDXD_VDEV_NUM_VECTORS] = {};
 	unsigned long flags;
@@ -85,7 +86,7 @@ static int vdev_set_triggers(struct idxd_ims_vdev *vdev, unsigned int start,
 
 	spin_lock_irqsave(&vdev->trigger_lock, flags);
 	for (i = 0; i < count; i++)
-		swap(vdev->trigger[start + i], ctx[i]);
+		swap(triggers[i], ctx[i]);
 	spin_unlock_irqrestore(&vdev->trigger_lock, flags);
 
 out_put:
@@ -95,9 +96,11 @@ out_put:
 	return rc;
 }
 
-static void vdev_clear_triggers(struct idxd_ims_vdev *vdev)
+/* Detach the MSI-X eventfds, and the request eventfd with @request. */
+static void vdev_clear_triggers(struct idxd_ims_vdev *vdev, bool request)
 {
 	struct eventfd_ctx *ctx[IDXD_VDEV_NUM_VECTORS];
+	struct eventfd_ctx *req = NULL;
 	unsigned long flags;
 	unsigned int i;
 
@@ -108,11 +111,15 @@ static void vdev_clear_triggers(struct idxd_ims_vdev *vdev)
 		vdev->masked[i] = false;
 		vdev->pending[i] = false;
 	}
+	if (request)
+		swap(req, vdev->req_trigger);
 	spin_unlock_irqrestore(&vdev->trigger_lock, flags);
 
 	for (i = 0; i < IDXD_VDEV_NUM_VECTORS; i++)
 		if (ctx[i])
 			eventfd_ctx_put(ctx[i]);
+	if (req)
+		eventfd_ctx_put(req);
 }
 
 static void vdev_set_masked(struct idxd_ims_vdev *vdev, unsigned int vector,
@@ -132,7 +139,25 @@ static void vdev_set_masked(struct idxd_ims_vdev *vdev, unsigned int vector,
 		idxd_vdev_signal(vdev, vector);
 }
 
-/* VFIO_DEVICE_SET_IRQS on the MSI-X index, arguments already validated */
+/* VFIO_DEVICE_SET_IRQS on the request index, arguments already validated */
+static int vdev_set_req_irq(struct idxd_ims_vdev *vdev,
+			    struct vfio_irq_set *hdr, const void *data)
+{
+	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	const s32 detach = -1;
+
+	if (action != VFIO_IRQ_SET_ACTION_TRIGGER)
+		return -EINVAL;
+	if (type == VFIO_IRQ_SET_DATA_EVENTFD)
+		return vdev_set_triggers(vdev, &vdev->req_trigger, hdr->count,
+					 data);
+	if (type == VFIO_IRQ_SET_DATA_NONE && !hdr->count)
+		return vdev_set_triggers(vdev, &vdev->req_trigger, 1, &detach);
+	return -EINVAL;
+}
+
+/* VFIO_DEVICE_SET_IRQS, arguments already validated */
 static int vdev_set_irqs(struct idxd_ims_vdev *vdev, struct vfio_irq_set *hdr,
 			 const void *data)
 {
@@ -141,15 +166,18 @@ static int vdev_set_irqs(struct idxd_ims_vdev *vdev, struct vfio_irq_set *hdr,
 	const u8 *bools = data;
 	unsigned int i;
 
+	if (hdr->index == VFIO_PCI_REQ_IRQ_INDEX)
+		return vdev_set_req_irq(vdev, hdr, data);
 	if (hdr->index != VFIO_PCI_MSIX_IRQ_INDEX)
 		return -EINVAL;
 
 	if (action == VFIO_IRQ_SET_ACTION_TRIGGER) {
 		if (type == VFIO_IRQ_SET_DATA_EVENTFD)
-			return vdev_set_triggers(vdev, hdr->start, hdr->count,
-						 data);
+			return vdev_set_triggers(vdev,
+						 &vdev->trigger[hdr->start],
+						 hdr->count, data);
 		if (type == VFIO_IRQ_SET_DATA_NONE && !hdr->count) {
-			vdev_clear_triggers(vdev);
+			vdev_clear_triggers(vdev, false);
 			return 0;
 		}
 		for (i = 0; i < hdr->count; i++)
@@ -172,7 +200,14 @@ static int vdev_set_irqs(struct idxd_ims_vdev *vdev, struct vfio_irq_set *hdr,
 
 static unsigned int vdev_irq_count(unsigned int index)
 {
-	return index == VFIO_PCI_MSIX_IRQ_INDEX ? IDXD_VDEV_NUM_VECTORS : 0;
+	switch (index) {
+	case VFIO_PCI_MSIX_IRQ_INDEX:
+		return IDXD_VDEV_NUM_VECTORS;
+	case VFIO_PCI_REQ_IRQ_INDEX:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static int vdev_ioctl_set_irqs(struct idxd_ims_vdev *vdev, void __user *arg)
@@ -256,9 +291,12 @@ static int vdev_ioctl_get_irq_info(void __user *arg)
 	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
 		return -EINVAL;
 	info.count = vdev_irq_count(info.index);
-	info.flags = info.count ? VFIO_IRQ_INFO_EVENTFD |
-				  VFIO_IRQ_INFO_MASKABLE |
-				  VFIO_IRQ_INFO_NORESIZE : 0;
+	info.flags = 0;
+	if (info.index == VFIO_PCI_MSIX_IRQ_INDEX)
+		info.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+			     VFIO_IRQ_INFO_NORESIZE;
+	else if (info.count)
+		info.flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE;
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
@@ -388,7 +426,29 @@ static void vdev_close_device(struct vfio_device *core)
 	vdev_reset(vdev);
 	vdev->open = false;
 	mutex_unlock(&vdev->reg_lock);
-	vdev_clear_triggers(vdev);
+	vdev_clear_triggers(vdev, true);
+}
+
+/*
+ * Removal of a virtual device that is still open: ask the user to let it
+ * go through the request eventfd, or say once in the log what removal is
+ * waiting for.
+ */
+static void vdev_request(struct vfio_device *core, unsigned int count)
+{
+	struct idxd_ims_vdev *vdev = to_vdev(core);
+	unsigned long flags;
+	bool asked = false;
+
+	spin_lock_irqsave(&vdev->trigger_lock, flags);
+	if (vdev->req_trigger) {
+		eventfd_signal(vdev->req_trigger);
+		asked = true;
+	}
+	spin_unlock_irqrestore(&vdev->trigger_lock, flags);
+
+	if (!asked && !count)
+		dev_notice(core->dev, "removal waits for the user to close the device\n");
 }
 
 static void vdev_halt_work(struct work_struct *work)
@@ -509,6 +569,7 @@ static const struct vfio_device_ops idxd_vdev_ops = {
 	.read		= vdev_read,
 	.write		= vdev_write,
 	.ioctl		= vdev_ioctl,
+	.request	= vdev_request,
 	.bind_iommufd	= vfio_iommufd_emulated_bind,
 	.unbind_iommufd	= vfio_iommufd_emulated_unbind,
 	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,

@@ -152,10 +152,12 @@ struct idxd_vdev_regs {
  *	cleared by a guest reset
  * @idle: woken when @num_busy drops to 0
  * @halt_work: reports a halt to the guest (the callback cannot sleep)
- * @trigger_lock: protects @trigger, @masked and @pending
+ * @trigger_lock: protects @trigger, @masked, @pending and @req_trigger
  * @trigger: eventfd of each guest MSI-X vector, NULL when not set
  * @masked: the vector is masked (VFIO_IRQ_SET_ACTION_MASK)
  * @pending: a signal arrived while masked
+ * @req_trigger: eventfd signalled when the host wants the device back
+ *	(VFIO_PCI_REQ_IRQ_INDEX), NULL when not set
  * @submitted: descriptors taken from the portal (writes that succeeded);
  *	each is either completed by the host work queue or rejected
  * @completed: descriptors the host work queue executed and completed
@@ -192,6 +194,7 @@ struct idxd_ims_vdev {
 	struct eventfd_ctx *trigger[IDXD_VDEV_NUM_VECTORS];
 	bool masked[IDXD_VDEV_NUM_VECTORS];
 	bool pending[IDXD_VDEV_NUM_VECTORS];
+	struct eventfd_ctx *req_trigger;
 
 	atomic64_t submitted;
 	atomic64_t completed;
