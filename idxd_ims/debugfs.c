@@ -29,6 +29,15 @@
  *                                  as software errors)
  *            bad_template          try to create an IMS domain from a
  *                                  broken template (needs no vectors in use)
+ *            bench_alloc <n>       benchmark: n allocations and frees of an
+ *                                  IMS vector and of a dynamic MSI-X vector,
+ *                                  interleaved; the kernel log gets median,
+ *                                  99th percentile and mean per kind
+ *            bench_latency <n>     benchmark: n NOOPs with a completion
+ *                                  interrupt on an IMS vector and on a
+ *                                  dynamic MSI-X vector, interleaved; time
+ *                                  from submission to the interrupt handler
+ *                                  (needs an enabled kernel WQ)
  */
 #include <linux/bitfield.h>
 #include <linux/debugfs.h>
@@ -36,8 +45,11 @@
 #include <linux/dma-mapping.h>
 #include <linux/jiffies.h>
 #include <linux/kstrtox.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 
 #include "idxd_ims.h"
@@ -47,6 +59,11 @@
 #define IDXD_IMS_FIRE_IRQ_WAIT_MS	1000
 #define IDXD_IMS_FIRE_SETTLE_US		2000
 #define IDXD_IMS_BAD_HANDLE_MAX		8
+#define IDXD_IMS_BENCH_MAX_SAMPLES	10000
+#define IDXD_IMS_BENCH_WARMUP		8
+#define IDXD_IMS_BENCH_IRQ_TIMEOUT_NS	NSEC_PER_SEC
+/* IMS and dynamic MSI-X */
+#define IDXD_IMS_BENCH_KINDS		2
 
 static struct dentry *idxd_ims_debugfs_root;
 
@@ -283,6 +300,232 @@ static int idxd_ims_test_bad_handle(struct idxd_ims_dev *idev,
 	return ret;
 }
 
+static const char *idxd_ims_kind_name(enum idxd_ims_irq_kind kind)
+{
+	return kind == IDXD_IMS_IRQ_IMS ? "ims" : "msix";
+}
+
+/* The kinds of completion vector this device can benchmark side by side. */
+static unsigned int idxd_ims_bench_kinds(struct idxd_ims_dev *idev,
+					 enum idxd_ims_irq_kind *kinds)
+{
+	unsigned int n = 0;
+
+	if (idev->ims_active)
+		kinds[n++] = IDXD_IMS_IRQ_IMS;
+	if (pci_msix_can_alloc_dyn(idev->pdev))
+		kinds[n++] = IDXD_IMS_IRQ_MSIX;
+	return n;
+}
+
+static struct idxd_ims_irq *idxd_ims_bench_vec(struct idxd_ims_dev *idev,
+					       enum idxd_ims_irq_kind kind,
+					       bool request)
+{
+	if (kind == IDXD_IMS_IRQ_MSIX)
+		return idxd_ims_irq_alloc_msix(idev, "idxd_ims-bench", request);
+	return idxd_ims_irq_alloc_pasid(idev, "idxd_ims-bench", NULL, NULL,
+					idev->pasid_enabled, idev->pasid,
+					request);
+}
+
+/* @ns[k * count + i]: sample i of kind k */
+static int idxd_ims_bench_alloc(struct idxd_ims_dev *idev,
+				const enum idxd_ims_irq_kind *kinds,
+				unsigned int nkinds, u64 *ns,
+				unsigned int count)
+{
+	struct idxd_ims_irq *irq;
+	unsigned int i, k;
+	u64 start;
+
+	for (i = 0; i < count; i++) {
+		for (k = 0; k < nkinds; k++) {
+			start = ktime_get_ns();
+			irq = idxd_ims_bench_vec(idev, kinds[k], false);
+			if (IS_ERR(irq))
+				return PTR_ERR(irq);
+			idxd_ims_irq_free(irq);
+			ns[k * count + i] = ktime_get_ns() - start;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Submit a NOOP requesting a completion interrupt on @irq and spin until
+ * the vector's handler has counted it; @ns gets the time from just before
+ * the submission.
+ */
+static int idxd_ims_bench_fire(struct idxd_ims_dev *idev,
+			       struct idxd_ims_irq *irq,
+			       struct idxd_hw_completion *comp,
+			       dma_addr_t comp_dma, u64 *ns)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct idxd_hw_desc desc = { };
+	u64 start;
+	s64 count;
+	u8 status;
+	int ret;
+
+	idxd_ims_test_prep_noop(idev, &desc);
+	desc.completion_addr = comp_dma;
+	desc.int_handle = READ_ONCE(irq->int_handle);
+	WRITE_ONCE(comp->status, 0);
+	count = atomic64_read(&irq->count);
+
+	start = ktime_get_ns();
+	ret = idxd_ims_wq_submit_desc(idev, &desc, irq->kind);
+	if (ret) {
+		dev_info(dev, "test hook: cannot submit a NOOP (%d); is a kernel WQ enabled?\n",
+			 ret);
+		return ret;
+	}
+	while (atomic64_read(&irq->count) == count) {
+		if (ktime_get_ns() - start > IDXD_IMS_BENCH_IRQ_TIMEOUT_NS)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	*ns = ktime_get_ns() - start;
+
+	/* the device writes the completion record before the interrupt */
+	status = READ_ONCE(comp->status) & IDXD_COMP_STATUS_MASK;
+	if (status != IDXD_COMP_SUCCESS) {
+		dev_info(dev, "test hook: NOOP on vector %u completed with status %#x\n",
+			 irq->index, status);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * One requested vector of each kind, both delivered to the CPU this task
+ * is kept on, fired alternately after a few warm-up rounds (which also let
+ * a lazy affinity change take effect).
+ */
+static int idxd_ims_bench_latency(struct idxd_ims_dev *idev,
+				  const enum idxd_ims_irq_kind *kinds,
+				  unsigned int nkinds, u64 *ns,
+				  unsigned int count)
+{
+	struct idxd_ims_irq *irqs[IDXD_IMS_BENCH_KINDS] = { };
+	struct device *dev = &idev->pdev->dev;
+	struct idxd_hw_completion *comp;
+	dma_addr_t comp_dma;
+	unsigned int i, k;
+	u64 sample;
+	int ret = 0;
+
+	comp = dma_alloc_coherent(dev, IDXD_IAX_COMP_SIZE, &comp_dma,
+				  GFP_KERNEL);
+	if (!comp)
+		return -ENOMEM;
+
+	migrate_disable();
+	for (k = 0; k < nkinds; k++) {
+		irqs[k] = idxd_ims_bench_vec(idev, kinds[k], true);
+		if (IS_ERR(irqs[k])) {
+			ret = PTR_ERR(irqs[k]);
+			irqs[k] = NULL;
+			goto out_free;
+		}
+		ret = irq_set_affinity(irqs[k]->virq,
+				       cpumask_of(smp_processor_id()));
+		if (ret)
+			goto out_free;
+	}
+
+	for (i = 0; i < IDXD_IMS_BENCH_WARMUP + count; i++) {
+		for (k = 0; k < nkinds; k++) {
+			ret = idxd_ims_bench_fire(idev, irqs[k], comp, comp_dma,
+						  &sample);
+			if (ret)
+				goto out_free;
+			if (i >= IDXD_IMS_BENCH_WARMUP)
+				ns[k * count + i - IDXD_IMS_BENCH_WARMUP] = sample;
+		}
+		cond_resched();
+	}
+
+out_free:
+	for (k = 0; k < nkinds; k++)
+		if (irqs[k])
+			idxd_ims_irq_free(irqs[k]);
+	migrate_enable();
+	/* a timed-out descriptor may still write its record: keep the buffer */
+	if (ret != -ETIMEDOUT)
+		dma_free_coherent(dev, IDXD_IAX_COMP_SIZE, comp, comp_dma);
+	return ret;
+}
+
+static int idxd_ims_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void idxd_ims_bench_report(struct idxd_ims_dev *idev, const char *what,
+				  enum idxd_ims_irq_kind kind, u64 *ns,
+				  unsigned int count)
+{
+	unsigned int i;
+	u64 sum = 0;
+
+	sort(ns, count, sizeof(*ns), idxd_ims_cmp_u64, NULL);
+	for (i = 0; i < count; i++)
+		sum += ns[i];
+	dev_info(&idev->pdev->dev,
+		 "bench %s %s: %u samples, median %llu ns, p99 %llu ns, mean %llu ns\n",
+		 what, idxd_ims_kind_name(kind), count, ns[count / 2],
+		 ns[min(count - 1, count * 99 / 100)], div_u64(sum, count));
+}
+
+/* bench_alloc <n> / bench_latency <n>: results go to the kernel log. */
+static int idxd_ims_test_bench(struct idxd_ims_dev *idev, const char *verb,
+			       const char *arg)
+{
+	enum idxd_ims_irq_kind kinds[IDXD_IMS_BENCH_KINDS];
+	bool latency = !strcmp(verb, "bench_latency");
+	struct device *dev = &idev->pdev->dev;
+	unsigned int count, nkinds, k;
+	u64 *ns;
+	int ret;
+
+	if (!arg || kstrtouint(arg, 0, &count) || !count ||
+	    count > IDXD_IMS_BENCH_MAX_SAMPLES) {
+		dev_err(dev, "test hook: %s takes a sample count of 1 to %u\n",
+			verb, IDXD_IMS_BENCH_MAX_SAMPLES);
+		return -EINVAL;
+	}
+	nkinds = idxd_ims_bench_kinds(idev, kinds);
+	if (!nkinds) {
+		dev_err(dev, "test hook: %s: neither IMS nor dynamic MSI-X vectors\n",
+			verb);
+		return -EOPNOTSUPP;
+	}
+	if (!idev->ims_active)
+		dev_info(dev, "test hook: %s: IMS not in use, measuring MSI-X only\n",
+			 verb);
+
+	ns = kvcalloc(nkinds * count, sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return -ENOMEM;
+	if (latency)
+		ret = idxd_ims_bench_latency(idev, kinds, nkinds, ns, count);
+	else
+		ret = idxd_ims_bench_alloc(idev, kinds, nkinds, ns, count);
+	if (!ret)
+		for (k = 0; k < nkinds; k++)
+			idxd_ims_bench_report(idev, latency ? "irq-latency" :
+					      "alloc-free", kinds[k],
+					      ns + k * count, count);
+	kvfree(ns);
+	return ret;
+}
+
 static int idxd_ims_test_vec_cmd(struct idxd_ims_dev *idev, const char *verb,
 				 const char *arg)
 {
@@ -357,6 +600,8 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 	}
 	if (!strcmp(verb, "bad_template"))
 		return arg ? -EINVAL : idxd_ims_try_bad_template(idev);
+	if (!strcmp(verb, "bench_alloc") || !strcmp(verb, "bench_latency"))
+		return idxd_ims_test_bench(idev, verb, arg);
 	return idxd_ims_test_vec_cmd(idev, verb, arg);
 }
 

@@ -343,8 +343,11 @@ static irqreturn_t idxd_ims_irq_primary(int virq, void *dev_id)
 	return irq->thread_fn ? IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
-/* Allocate the IMS entry or MSI-X vector of @irq and its interrupt handle. */
-static int idxd_ims_irq_get_vector(struct idxd_ims_irq *irq)
+/*
+ * Allocate the IMS entry or MSI-X vector of @irq and its interrupt handle:
+ * IMS when it is in use, unless @msix asks for a dynamic MSI-X vector.
+ */
+static int idxd_ims_irq_get_vector(struct idxd_ims_irq *irq, bool msix)
 {
 	struct idxd_ims_dev *idev = irq->idev;
 	struct msi_map map;
@@ -352,7 +355,7 @@ static int idxd_ims_irq_get_vector(struct idxd_ims_irq *irq)
 
 	lockdep_assert_held(&idev->irq_lock);
 
-	if (idev->ims_active) {
+	if (idev->ims_active && !msix) {
 		irq->kind = IDXD_IMS_IRQ_IMS;
 		map = idxd_ims_alloc_vector(idev, irq->pasid_en, irq->pasid);
 	} else {
@@ -429,6 +432,47 @@ static int __idxd_ims_irq_release(struct idxd_ims_irq *irq)
 	return 0;
 }
 
+static struct idxd_ims_irq *idxd_ims_irq_new(struct idxd_ims_dev *idev,
+					     const char *name,
+					     irq_handler_t thread_fn,
+					     void *data, bool pasid_en,
+					     u32 pasid, bool request, bool msix)
+{
+	struct idxd_ims_irq *irq;
+	int ret;
+
+	irq = kzalloc(sizeof(*irq), GFP_KERNEL);
+	if (!irq)
+		return ERR_PTR(-ENOMEM);
+	irq->idev = idev;
+	irq->thread_fn = thread_fn;
+	irq->data = data;
+	irq->pasid_en = pasid_en;
+	irq->pasid = pasid_en ? pasid : 0;
+	atomic64_set(&irq->count, 0);
+	strscpy(irq->name, name, sizeof(irq->name));
+
+	mutex_lock(&idev->irq_lock);
+	ret = idxd_ims_irq_get_vector(irq, msix);
+	if (ret)
+		goto err_unlock;
+	if (request) {
+		ret = __idxd_ims_irq_request(irq);
+		if (ret)
+			goto err_put_vector;
+	}
+	list_add_tail(&irq->node, &idev->irq_list);
+	mutex_unlock(&idev->irq_lock);
+	return irq;
+
+err_put_vector:
+	idxd_ims_irq_put_vector(irq);
+err_unlock:
+	mutex_unlock(&idev->irq_lock);
+	kfree(irq);
+	return ERR_PTR(ret);
+}
+
 /**
  * idxd_ims_irq_alloc_pasid() - allocate a completion vector bound to a PASID
  * @idev: the device
@@ -454,39 +498,8 @@ struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
 					      void *data, bool pasid_en,
 					      u32 pasid, bool request)
 {
-	struct idxd_ims_irq *irq;
-	int ret;
-
-	irq = kzalloc(sizeof(*irq), GFP_KERNEL);
-	if (!irq)
-		return ERR_PTR(-ENOMEM);
-	irq->idev = idev;
-	irq->thread_fn = thread_fn;
-	irq->data = data;
-	irq->pasid_en = pasid_en;
-	irq->pasid = pasid_en ? pasid : 0;
-	atomic64_set(&irq->count, 0);
-	strscpy(irq->name, name, sizeof(irq->name));
-
-	mutex_lock(&idev->irq_lock);
-	ret = idxd_ims_irq_get_vector(irq);
-	if (ret)
-		goto err_unlock;
-	if (request) {
-		ret = __idxd_ims_irq_request(irq);
-		if (ret)
-			goto err_put_vector;
-	}
-	list_add_tail(&irq->node, &idev->irq_list);
-	mutex_unlock(&idev->irq_lock);
-	return irq;
-
-err_put_vector:
-	idxd_ims_irq_put_vector(irq);
-err_unlock:
-	mutex_unlock(&idev->irq_lock);
-	kfree(irq);
-	return ERR_PTR(ret);
+	return idxd_ims_irq_new(idev, name, thread_fn, data, pasid_en, pasid,
+				request, false);
 }
 
 /**
@@ -508,6 +521,31 @@ struct idxd_ims_irq *idxd_ims_irq_alloc(struct idxd_ims_dev *idev,
 {
 	return idxd_ims_irq_alloc_pasid(idev, name, thread_fn, data,
 					idev->pasid_enabled, idev->pasid, true);
+}
+
+/**
+ * idxd_ims_irq_alloc_msix() - allocate a dynamic MSI-X vector even while
+ *	completion vectors come from IMS
+ * @idev: the device
+ * @name: interrupt name
+ * @request: also request the Linux interrupt
+ *
+ * For the debugfs benchmarks only, which compare IMS and MSI-X vectors on
+ * the same device in the same boot; the driver never mixes the two for its
+ * own work. The vector follows the kernel PASID policy, has no threaded
+ * handler (only its interrupt count moves) and is freed with
+ * idxd_ims_irq_free().
+ *
+ * Return: the vector, ERR_PTR(-EOPNOTSUPP) when the device cannot
+ * allocate MSI-X vectors dynamically, or another ERR_PTR().
+ */
+struct idxd_ims_irq *idxd_ims_irq_alloc_msix(struct idxd_ims_dev *idev,
+					     const char *name, bool request)
+{
+	if (!pci_msix_can_alloc_dyn(idev->pdev))
+		return ERR_PTR(-EOPNOTSUPP);
+	return idxd_ims_irq_new(idev, name, NULL, NULL, idev->pasid_enabled,
+				idev->pasid, request, true);
 }
 
 /**

@@ -53,7 +53,7 @@ run_dmatest() {
 
 teardown() {
 	accel-config disable-device "$dev" > /dev/null 2>&1
-	rmmod "$1"
+	modprobe -r "$1"
 }
 
 dmesg -n 1

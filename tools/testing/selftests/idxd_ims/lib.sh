@@ -409,6 +409,44 @@ dmatest_failures() {
 		awk '{ s += $1 } END { print s + 0 }'
 }
 
+# --- benchmarks through the debugfs test hook ---
+
+# bench_run HOOK SAMPLES: run the test hook's benchmark HOOK (bench_alloc,
+# bench_latency) and keep its result lines ("bench WHAT KIND: N samples,
+# median X ns, p99 Y ns, mean Z ns") in bench_out.
+bench_run() {
+	_mark=$(dmesg | wc -l)
+	test_cmd "$1" "$2" || fail "the $1 hook failed"
+	bench_out=$(dmesg | tail -n +$((_mark + 1)) | grep "$BDF: bench ")
+}
+
+# bench_table TITLE: print the results of the last bench_run in
+# microseconds, with the ratio IMS / MSI-X.
+bench_table() {
+	echo "$bench_out" | awk -v title="$1" '
+	/ samples, median / {
+		kind = $(NF - 11); sub(":", "", kind)
+		n = $(NF - 10); med[kind] = $(NF - 7) / 1000
+		p99[kind] = $(NF - 4) / 1000; mean[kind] = $(NF - 1) / 1000
+		order[++rows] = kind
+	}
+	END {
+		if (!rows) { print "no results"; exit 1 }
+		printf "%s, %d samples per kind, interleaved (microseconds)\n", title, n
+		printf "%-6s %10s %10s %10s\n", "kind", "median", "p99", "mean"
+		for (i = 1; i <= rows; i++) {
+			k = order[i]
+			printf "%-6s %10.1f %10.1f %10.1f\n", k, med[k], p99[k], mean[k]
+		}
+		if (("ims" in med) && ("msix" in med) && med["msix"] > 0)
+			printf "ratio ims/msix: %.2f (median), %.2f (p99), %.2f (mean)\n",
+			       med["ims"] / med["msix"], p99["ims"] / p99["msix"],
+			       mean["ims"] / mean["msix"]
+		else
+			print "IMS not in use on this device: no ratio"
+	}'
+}
+
 # --- mdev: virtual devices through vfio-mdev (mdev.c) ---
 #
 # A WQ of type "mdev" backs one virtual device; creating the mdev enables
