@@ -17,9 +17,11 @@
  *              sizes and opcodes, portal errors and SWERR, commands, bad
  *              SET_IRQS arguments, read-only registers, reset
  *   storm N    N bad descriptors back to back, then a good one
- *   inflight [reset|close|both]
+ *   inflight [reset|close|both|remove]
  *              fill every WQ slot with 64 KiB memmoves, then reset and/or
- *              close the device without waiting
+ *              close the device without waiting, or (remove) wait for the
+ *              host's request to give the device back (VFIO_PCI_REQ_IRQ_INDEX)
+ *              and close it then
  *   loop N     N memmove round trips (BYTES each, data from SEED)
  *   bench N    N NOOP round trips, portal write to eventfd; prints the
  *              median and 99th percentile in microseconds
@@ -765,6 +767,14 @@ static void check_device_info(struct guest *g)
 	expect_eq("MSI-X irq count", ii.count, NR_VECS);
 	if ((ii.flags & want) != want)
 		fail("MSI-X irq flags %#x, expected %#x", ii.flags, want);
+	ii.argsz = sizeof(ii);
+	ii.index = VFIO_PCI_REQ_IRQ_INDEX;
+	want = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE;
+	if (ioctl(g->device, VFIO_DEVICE_GET_IRQ_INFO, &ii))
+		fail("VFIO_DEVICE_GET_IRQ_INFO REQ: %s", strerror(errno));
+	else if (ii.count != 1 || (ii.flags & want) != want)
+		fail("REQ irq: count %u flags %#x, expected 1 and %#x",
+		     ii.count, ii.flags, want);
 	for (i = VFIO_PCI_INTX_IRQ_INDEX; i <= VFIO_PCI_MSI_IRQ_INDEX; i++) {
 		ii.argsz = sizeof(ii);
 		ii.index = i;
@@ -1201,12 +1211,18 @@ static void bad_handles(struct guest *g)
 	}
 }
 
-/* bad_iova: memmove with one range outside the mappings */
+/*
+ * bad_iova: memmove with one range outside the mappings. A destination
+ * that starts inside the mapping is written up to the first unmapped page,
+ * like the device does: written bytes, reported in bytes_completed, with
+ * fault_addr the first address not written.
+ */
 static void bad_iova(struct guest *g, __u64 src, __u64 dst, __u32 len,
-		     bool dst_faults, const char *what)
+		     bool dst_faults, __u32 written, const char *what)
 {
 	__u8 want = DSA_COMP_PAGE_FAULT_NOBOF |
 		    (dst_faults ? DSA_COMP_STATUS_WRITE : 0);
+	__u64 want_addr = (dst_faults ? dst : src) + written;
 	struct dsa_completion_record *r;
 	struct dsa_hw_desc d;
 	unsigned int i;
@@ -1218,15 +1234,23 @@ static void bad_iova(struct guest *g, __u64 src, __u64 dst, __u32 len,
 	d.dst_addr = dst;
 	r = run_irq(g, &d, what);
 	expect_status(r, want, what);
-	if (r->fault_addr != (dst_faults ? dst : src))
+	if (r->fault_addr != want_addr)
 		fail("%s: fault_addr %#llx, expected %#llx", what,
 		     (unsigned long long)r->fault_addr,
-		     (unsigned long long)(dst_faults ? dst : src));
-	expect_eq("page fault: bytes_completed", r->bytes_completed, 0);
-	for (i = 0; i < MAX_XFER; i++) {
-		if (g->mem[DST_OFF + i] != 0xdb) {
-			fail("%s: destination byte %u written", what, i);
-			break;
+		     (unsigned long long)want_addr);
+	if (r->bytes_completed != written)
+		fail("%s: bytes_completed %u, expected %u", what,
+		     r->bytes_completed, written);
+	if (written && memcmp(g->mem + (dst - IOVA_BASE),
+			      g->mem + (src - IOVA_BASE), written))
+		fail("%s: the %u bytes written differ from the source", what,
+		     written);
+	if (dst == iova_of(DST_OFF)) {
+		for (i = 0; i < MAX_XFER; i++) {
+			if (g->mem[DST_OFF + i] != 0xdb) {
+				fail("%s: destination byte %u written", what, i);
+				break;
+			}
 		}
 	}
 }
@@ -1235,14 +1259,14 @@ static void bad_ranges(struct guest *g)
 {
 	__u64 end = IOVA_BASE + MEM_SIZE;
 
-	bad_iova(g, IOVA_ABOVE, iova_of(DST_OFF), 4096, false, "src above");
-	bad_iova(g, IOVA_BELOW, iova_of(DST_OFF), 4096, false, "src below");
-	bad_iova(g, end - 100, iova_of(DST_OFF), 4096, false,
+	bad_iova(g, IOVA_ABOVE, iova_of(DST_OFF), 4096, false, 0, "src above");
+	bad_iova(g, IOVA_BELOW, iova_of(DST_OFF), 4096, false, 0, "src below");
+	bad_iova(g, end - 100, iova_of(DST_OFF), 4096, false, 0,
 		 "src straddling the end of the mapping");
-	bad_iova(g, iova_of(SRC_OFF), IOVA_ABOVE, 4096, true, "dst above");
-	bad_iova(g, iova_of(SRC_OFF), IOVA_BASE - 100, 4096, true,
+	bad_iova(g, iova_of(SRC_OFF), IOVA_ABOVE, 4096, true, 0, "dst above");
+	bad_iova(g, iova_of(SRC_OFF), IOVA_BASE - 100, 4096, true, 0,
 		 "dst straddling the start of the mapping");
-	bad_iova(g, iova_of(SRC_OFF), end - 4096, 8192, true,
+	bad_iova(g, iova_of(SRC_OFF), end - 4096 - 100, 8192, true, 4096 + 100,
 		 "dst straddling the end of the mapping");
 }
 
@@ -1653,11 +1677,47 @@ static void check_drained(struct guest *g)
 	     done, g->wq_size);
 }
 
+/*
+ * inflight_remove: keep every slot busy until the host asks for the device
+ * back (someone wrote the mdev's remove), then close it.
+ */
+static void inflight_remove(struct guest *g)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	__s32 req = eventfd(0, EFD_CLOEXEC);
+	int n;
+
+	if (req < 0)
+		die("eventfd");
+	if (set_irqs(g, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		     VFIO_PCI_REQ_IRQ_INDEX, 0, 1, &req))
+		die("VFIO_DEVICE_SET_IRQS: the request eventfd");
+	enable_device(g);
+	queue_all_slots(g);
+	info("inflight: %u descriptors queued, waiting for the removal request",
+	     g->wq_size);
+	pfd.fd = req;
+	do {
+		n = poll(&pfd, 1, 60000);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		fail("inflight: no removal request within 60 s");
+	else
+		info("inflight: removal requested, closing the device");
+	close(g->device);
+	g->device = -1;
+	close(req);
+}
+
 static int scenario_inflight(struct guest *g, const char *how)
 {
 	bool reset = strcmp(how, "close");
 	bool close_dev = strcmp(how, "reset");
 
+	if (!strcmp(how, "remove")) {
+		inflight_remove(g);
+		return 0;
+	}
 	enable_device(g);
 	queue_all_slots(g);
 	if (reset) {
@@ -1668,9 +1728,10 @@ static int scenario_inflight(struct guest *g, const char *how)
 		check_drained(g);
 	}
 	if (close_dev) {
-		if (reset)
+		if (reset) {
 			enable_device(g);
-		queue_all_slots(g);
+			queue_all_slots(g);
+		}
 		if (close(g->device))
 			fail("close with descriptors in flight: %s", strerror(errno));
 		g->device = -1;
@@ -1757,7 +1818,7 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] UUID SCENARIO [N]\n"
-		"  scenarios: ops, irq, bad, storm N, inflight [reset|close|both],\n"
+		"  scenarios: ops, irq, bad, storm N, inflight [reset|close|both|remove],\n"
 		"             loop N, bench N\n");
 	exit(KSFT_FAIL);
 }

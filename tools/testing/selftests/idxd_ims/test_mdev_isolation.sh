@@ -11,8 +11,8 @@ TEST=test_mdev_isolation
 . "$(dirname "$0")/lib.sh"
 
 WQ_SIZE=8
-LOOPS=${MDEV_LOOPS:-200}
-STORM=${MDEV_STORM:-500}
+LOOPS=${MDEV_LOOPS:-1000}
+STORM=${MDEV_STORM:-2000}
 outdir=$(mktemp -d)
 
 setup_device

@@ -4,7 +4,9 @@
 # Virtual devices come and go: CYCLES create / use (a few small memmoves
 # through VFIO) / remove cycles, then removal right after descriptors were
 # left in flight (VFIO_DEVICE_RESET, close of the device fd, or both,
-# without waiting). Every cycle gives the WQ and the IMS entries back:
+# without waiting), removal of the open device with every slot in flight
+# (the guest gives it back on the request eventfd) and removal racing the
+# guest's open. Every cycle gives the WQ and the IMS entries back:
 # available_instances returns to its starting value and no IMS entry stays
 # in use. The kmemleak scan at the end of the VM run catches leaks.
 TEST=test_mdev_lifecycle
@@ -53,7 +55,12 @@ while [ $i -lt "$CYCLES" ]; do
 	[ $((i % 25)) -ne 0 ] || log "$i cycles"
 done
 
-# descriptors in flight when the device is reset, closed, and removed
+# descriptors in flight when the device is reset, closed, and removed;
+# in the test VM the model holds them back for a while first
+if [ -n "$MODEL_CTL" ] && [ -c "$MODEL_CTL" ]; then
+	at_exit model_clear_faults
+	model_set delay-us 20000
+fi
 for how in reset close both; do
 	mdev_create || fail "inflight $how: cannot create an mdev"
 	run_guest "$MDEV_UUID" inflight $how || fail "mdev_guest inflight $how failed"
@@ -61,7 +68,31 @@ for how in reset close both; do
 	check_released "inflight $how"
 done
 
-# removal racing the guest: remove while the program is still queueing
+# remove while the device is open with every slot in flight: the guest
+# closes when the host signals its request eventfd; remove blocks until then
+mdev_create || fail "inflight remove: cannot create an mdev"
+out=$(mktemp)
+"$MDEV_GUEST" "$MDEV_UUID" inflight remove > "$out" 2>&1 &
+guest=$!
+n=0
+until grep -q "waiting for the removal request" "$out"; do
+	kill -0 $guest 2> /dev/null || break
+	[ $n -lt 300 ] || break
+	sleep 0.1
+	n=$((n + 1))
+done
+grep -q "waiting for the removal request" "$out" ||
+	{ sed 's/^/#   /' "$out"; fail "inflight remove: the guest did not queue its descriptors"; }
+mdev_remove "$MDEV_UUID" || fail "inflight remove: cannot remove the open mdev"
+wait $guest
+rc=$?
+sed 's/^/#   /' "$out"
+rm -f "$out"
+[ $rc -eq 0 ] || fail "inflight remove: mdev_guest exited with $rc"
+check_released "removal of an open device with descriptors in flight"
+
+# removal racing the guest: remove while the program may still be opening
+# the device or queueing; whatever the guest sees, the host stays clean
 mdev_create || fail "race: cannot create an mdev"
 "$MDEV_GUEST" "$MDEV_UUID" inflight close > /dev/null 2>&1 &
 guest=$!
@@ -69,6 +100,8 @@ mdev_remove "$MDEV_UUID" || fail "race: cannot remove the mdev while its guest r
 wait $guest
 log "guest racing the removal exited with status $?"
 check_released "removal racing the guest"
+
+[ -z "$MODEL_CTL" ] || [ ! -c "$MODEL_CTL" ] || model_set delay-us 0
 
 mdev_create || fail "cannot create an mdev after all the cycles"
 run_guest "$MDEV_UUID" loop 5 || fail "mdev_guest loop failed after the cycles"
