@@ -2,7 +2,7 @@
 /*
  * mdev_guest: play the guest of an idxd_ims virtual DSA device (vfio-mdev).
  *
- *   mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] UUID SCENARIO [N]
+ *   mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] UUID SCENARIO [N]
  *
  * Opens the mdev UUID through a VFIO container (type1 IOMMU), maps a buffer
  * into it, checks the VFIO device, region and IRQ information, the PCI
@@ -22,7 +22,9 @@
  *              close the device without waiting, or (remove) wait for the
  *              host's request to give the device back (VFIO_PCI_REQ_IRQ_INDEX)
  *              and close it then
- *   loop N     N memmove round trips (BYTES each, data from SEED)
+ *   loop N     N memmove round trips (BYTES each, data from SEED), and
+ *              more until FILE exists when -u FILE is given; prints the
+ *              CLOCK_MONOTONIC window it ran in
  *   bench N    N NOOP round trips, portal write to eventfd; prints the
  *              median and 99th percentile in microseconds
  *
@@ -168,6 +170,7 @@ struct guest {
 	unsigned int seed;
 	unsigned int bytes;
 	int timeout_ms;
+	const char *until;		/* loop: go on until this file exists */
 };
 
 static int errors;
@@ -1744,6 +1747,7 @@ static int scenario_inflight(struct guest *g, const char *how)
 static int scenario_loop(struct guest *g, long n)
 {
 	char what[64];
+	__u64 start;
 	long i;
 
 	if (g->bytes < 1 || g->bytes > MAX_XFER)
@@ -1754,7 +1758,9 @@ static int scenario_loop(struct guest *g, long n)
 	bar0_write32(g, R_GENCTRL, GENCTRL_SWERR_INT);
 	drain_vector(g, VEC_ERR);
 	drain_vector(g, VEC_WQ);
-	for (i = 0; i < n && errors < 5; i++) {
+	start = now_ns();
+	for (i = 0; (i < n || (g->until && access(g->until, F_OK))) &&
+	     errors < 5; i++) {
 		snprintf(what, sizeof(what), "loop %ld", i);
 		memmove_once(g, SRC_OFF + (i % 61), DST_OFF + (i % 67) * 8,
 			     g->bytes, g->seed ^ (i * 7919), what);
@@ -1763,6 +1769,9 @@ static int scenario_loop(struct guest *g, long n)
 		fail("loop: SWERR %#llx", (unsigned long long)bar0_read64(g, R_SWERR));
 	expect_quiet(g, VEC_ERR, "loop: error vector");
 	info("loop: %ld round trips of %u bytes, seed %u", i, g->bytes, g->seed);
+	/* CLOCK_MONOTONIC is system-wide: the tests compare these windows */
+	info("loop: window %llu %llu ns", (unsigned long long)start,
+	     (unsigned long long)now_ns());
 	return 0;
 }
 
@@ -1817,7 +1826,7 @@ static int scenario_bench(struct guest *g, long n)
 static void bad_usage(void)
 {
 	fprintf(stderr,
-		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] UUID SCENARIO [N]\n"
+		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] UUID SCENARIO [N]\n"
 		"  scenarios: ops, irq, bad, storm N, inflight [reset|close|both|remove],\n"
 		"             loop N, bench N\n");
 	exit(KSFT_FAIL);
@@ -1831,7 +1840,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "s:b:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:t:u:")) != -1) {
 		switch (opt) {
 		case 's':
 			g.seed = strtoul(optarg, NULL, 0);
@@ -1841,6 +1850,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			g.timeout_ms = strtol(optarg, NULL, 0);
+			break;
+		case 'u':
+			g.until = optarg;
 			break;
 		default:
 			bad_usage();

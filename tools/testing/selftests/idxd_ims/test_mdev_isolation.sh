@@ -33,6 +33,12 @@ guest_bg() {
 	echo $! > "$outdir/$_name.pid"
 }
 
+# guest_window NAME: the CLOCK_MONOTONIC window (start end, ns) a guest's
+# loop ran in
+guest_window() {
+	sed -n 's/.*loop: window \([0-9]*\) \([0-9]*\) ns.*/\1 \2/p' "$outdir/$1"
+}
+
 # guest_wait NAME: wait for a background guest, show its output; returns
 # its exit status
 guest_wait() {
@@ -66,13 +72,21 @@ guest_bg A1 -s 1111 -b 8192 "$a" loop "$LOOPS"
 guest_bg B1 -s 2222 -b 3000 "$b" loop "$LOOPS"
 guest_wait A1 || fail "guest A: loop failed while B was copying"
 guest_wait B1 || fail "guest B: loop failed while A was copying"
+set -- $(guest_window A1) $(guest_window B1)
+[ $# -eq 4 ] || fail "no loop windows in the guests' output"
+[ "$1" -lt "$4" ] && [ "$3" -lt "$2" ] ||
+	fail "the two loops did not overlap in time (A $1..$2, B $3..$4 ns)"
+log "the loops overlapped for $(( ($2 < $4 ? $2 : $4) - ($1 > $3 ? $1 : $3) )) ns"
 
-# --- A misbehaves while B copies ---
-guest_bg B2 -s 3333 -b 4096 "$b" loop $((LOOPS * 2))
+# --- A misbehaves while B copies (B goes on until A is done) ---
+guest_bg B2 -s 3333 -b 4096 -u "$outdir/A-done" "$b" loop 10
 run_guest -s 4444 "$a" bad || fail "guest A: bad failed while B was copying"
 bad_a=$(guest_accepted)
 run_guest -s 5555 "$a" storm "$STORM" || fail "guest A: storm failed while B was copying"
 storm_a=$(guest_accepted)
+kill -0 "$(cat "$outdir/B2.pid")" 2> /dev/null ||
+	{ guest_wait B2; fail "guest B stopped before A's bad and storm were done"; }
+touch "$outdir/A-done"
 guest_wait B2 || fail "guest B: loop failed while A ran bad and storm"
 
 # --- the counters match what each guest did ---
