@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Benchmark, not a test: the completion round trip of a NOOP through a
+# virtual device (vfio-mdev) against the same NOOP on a host kernel WQ, in
+# the same boot, on the same device.
+#   mdev: mdev_guest's "bench", timed in user space from the pwrite() of
+#         the descriptor to the portal region until the read() of vector
+#         1's eventfd returns (mediation, host IMS interrupt, eventfd,
+#         wake-up of the waiting process included);
+#   host: the debugfs hook "bench_latency", timed in the kernel from just
+#         before the submission until the IMS (and MSI-X) vector's handler
+#         has counted the interrupt.
+# Prints a table in microseconds and the ratio mdev / host IMS. Run by
+# "make bench"; under TCG the numbers measure the software path, not DSA
+# hardware.
+
+TEST=bench_mdev
+. "$(dirname "$0")/lib.sh"
+
+SAMPLES=${SAMPLES:-2000}
+WQ_SIZE=16
+
+setup_device
+require_ims
+require_mdev
+
+# WQ 1 backs the mdev, WQ 0 is the host's kernel WQ (enables the device)
+mdev_setup_wq 1 $WQ_SIZE
+bind_kernel_wqs $WQ_SIZE 0
+
+bench_run bench_latency "$SAMPLES"
+host=$(echo "$bench_out" |
+	sed -n 's/.*bench irq-latency \([a-z]*\): [0-9]* samples, median \([0-9]*\) ns, p99 \([0-9]*\) ns.*/\1 \2 \3/p')
+[ -n "$host" ] || fail "no result from bench_latency: $bench_out"
+
+mdev_create || fail "cannot create an mdev"
+run_guest "$MDEV_UUID" bench "$SAMPLES" > /dev/null || fail "mdev_guest bench failed"
+mdev=$(echo "$guest_out" | sed -n 's/.*median_us=\([0-9.]*\) p99_us=\([0-9.]*\).*/\1 \2/p')
+[ -n "$mdev" ] || fail "no result from mdev_guest bench: $guest_out"
+
+echo "NOOP completion round trip, $SAMPLES samples each (microseconds)"
+printf '%-50s %10s %10s\n' path median p99
+echo "$host" | while read -r kind med p99; do
+	printf '%-50s %10.1f %10.1f\n' "host WQ, $kind vector (kernel: submit -> handler)" \
+		"$(echo "$med" | awk '{ print $1 / 1000 }')" \
+		"$(echo "$p99" | awk '{ print $1 / 1000 }')"
+done
+set -- $mdev
+printf '%-50s %10.1f %10.1f\n' "mdev (user: portal pwrite -> eventfd read)" "$1" "$2"
+echo "$host" | awk -v m="$1" -v p="$2" '$1 == "ims" {
+	printf "ratio mdev / host IMS: %.2f (median), %.2f (p99)\n",
+	       m / ($2 / 1000), p / ($3 / 1000)
+}'
