@@ -9,12 +9,16 @@
 #include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
+#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
 #include "idxd_ims.h"
 #include "wq.h"
+
+/* How long dmaengine_synchronize() waits for terminated descriptors */
+#define IDXD_IMS_TERMINATE_TIMEOUT	(10 * HZ)
 
 static struct idxd_ims_wq_dma *to_wq_dma(struct dma_chan *chan)
 {
@@ -96,6 +100,7 @@ prep_desc(struct idxd_ims_wq_dma *wq_dma, u8 opcode, u64 src, u64 dst,
 	desc->hw.dst_addr = dst;
 	desc->hw.xfer_size = len;
 	desc->len = len;
+	desc->terminated = false;
 
 	dma_async_tx_descriptor_init(&desc->txd, &wq_dma->chan);
 	desc->txd.flags = flags;
@@ -179,6 +184,66 @@ static void idxd_ims_issue_pending(struct dma_chan *chan)
 {
 }
 
+/*
+ * A work queue cannot take back descriptors it was given: terminating a
+ * channel detaches the callbacks of what is in flight, so the client hears
+ * nothing more of it, and idxd_ims_synchronize() waits until the device is
+ * done with them (and with the client's buffers).
+ */
+static int idxd_ims_terminate_all(struct dma_chan *chan)
+{
+	struct idxd_ims_wq_dma *wq_dma = to_wq_dma(chan);
+	struct idxd_ims_desc *desc;
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	list_for_each_entry(desc, &wq_dma->active_descs, node) {
+		desc->txd.callback = NULL;
+		desc->txd.callback_result = NULL;
+		desc->terminated = true;
+	}
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	return 0;
+}
+
+static bool wq_dma_terminated_in_flight(struct idxd_ims_wq_dma *wq_dma)
+{
+	struct idxd_ims_desc *desc;
+	unsigned long flags;
+	bool in_flight = false;
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	list_for_each_entry(desc, &wq_dma->active_descs, node)
+		in_flight |= desc->terminated;
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	return in_flight;
+}
+
+/*
+ * After terminate: wait until no terminated descriptor is in flight, then
+ * for a callback the completion interrupt thread may still be running.
+ */
+static void idxd_ims_synchronize(struct dma_chan *chan)
+{
+	struct idxd_ims_wq_dma *wq_dma = to_wq_dma(chan);
+	unsigned int virq = 0;
+	unsigned long flags;
+
+	if (!wait_event_timeout(wq_dma->terminated_done,
+				!wq_dma_terminated_in_flight(wq_dma),
+				IDXD_IMS_TERMINATE_TIMEOUT))
+		dev_warn(&wq_dma->pdev->dev,
+			 "wq%d: terminated descriptors still in flight after %d s\n",
+			 wq_dma->wq_id, IDXD_IMS_TERMINATE_TIMEOUT / HZ);
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	if (wq_dma->accepting)
+		virq = wq_dma->vector->virq;
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	if (virq)
+		synchronize_irq(virq);
+}
+
 static void idxd_ims_dma_release(struct dma_device *dma)
 {
 	struct idxd_ims_dma_dev *dma_dev =
@@ -233,6 +298,8 @@ struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf)
 	}
 	dma->device_tx_status = idxd_ims_tx_status;
 	dma->device_issue_pending = idxd_ims_issue_pending;
+	dma->device_terminate_all = idxd_ims_terminate_all;
+	dma->device_synchronize = idxd_ims_synchronize;
 	dma->device_release = idxd_ims_dma_release;
 	INIT_LIST_HEAD(&dma->channels);
 
@@ -302,6 +369,7 @@ struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
 	spin_lock_init(&wq_dma->lock);
 	INIT_LIST_HEAD(&wq_dma->free_descs);
 	INIT_LIST_HEAD(&wq_dma->active_descs);
+	init_waitqueue_head(&wq_dma->terminated_done);
 	for (i = 0; i < wq->size; i++) {
 		struct idxd_ims_desc *desc = &wq_dma->descs[i];
 

@@ -372,8 +372,9 @@ void idxd_ims_wq_dma_put_desc(struct idxd_ims_wq_dma *wq_dma,
 {
 	unsigned long flags;
 
+	/* Reused last: its cookie and completion status stay longest. */
 	spin_lock_irqsave(&wq_dma->lock, flags);
-	list_add(&desc->node, &wq_dma->free_descs);
+	list_add_tail(&desc->node, &wq_dma->free_descs);
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 }
 
@@ -451,6 +452,7 @@ void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort)
 		list_del_init(&desc->node);
 		desc_finish(wq_dma, desc);
 	}
+	wake_up(&wq_dma->terminated_done);
 }
 
 static irqreturn_t wq_irq_thread(int virq, void *dev_id)

@@ -15,6 +15,7 @@
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #include "registers.h"
 
@@ -133,6 +134,9 @@ struct idxd_ims_engine {
  * @comp: completion record written by the device (DMA coherent)
  * @comp_dma: bus address of @comp
  * @len: bytes requested, used to report the residue of a failed transfer
+ * @terminated: the client terminated the channel while the descriptor was
+ *	in flight; its callback is detached (protected by
+ *	&idxd_ims_wq_dma.lock)
  * @node: link in &idxd_ims_wq_dma.free_descs or
  *	&idxd_ims_wq_dma.active_descs
  */
@@ -142,6 +146,7 @@ struct idxd_ims_desc {
 	struct idxd_hw_completion *comp;
 	dma_addr_t comp_dma;
 	u32 len;
+	bool terminated;
 	struct list_head node;
 };
 
@@ -185,6 +190,8 @@ struct idxd_ims_dma_dev {
  * @pasid_priv: first dword of every descriptor (PASID, privilege)
  * @free_descs: descriptors a client may take
  * @active_descs: descriptors submitted to the device, not yet completed
+ * @terminated_done: woken when descriptors complete, for a client waiting
+ *	in dmaengine_synchronize() for its terminated descriptors
  */
 struct idxd_ims_wq_dma {
 	struct dma_chan chan;
@@ -205,6 +212,7 @@ struct idxd_ims_wq_dma {
 	u32 pasid_priv;
 	struct list_head free_descs;
 	struct list_head active_descs;
+	wait_queue_head_t terminated_done;
 };
 
 /**

@@ -367,14 +367,14 @@ bind_kernel_wqs() {
 	done
 }
 
-# dmatest_start CHANNELS ITERATIONS THREADS: start a memcpy run of dmatest
-# with THREADS threads on each of CHANNELS (a list), buffers of 4 KiB and a
-# 5 s completion timeout per transfer; remembers where the kernel log
-# stood.
+# dmatest_start CHANNELS ITERATIONS THREADS [TIMEOUT_MS]: start a memcpy
+# run of dmatest with THREADS threads on each of CHANNELS (a list), buffers
+# of 4 KiB and a completion timeout per transfer (default 5 s); remembers
+# where the kernel log stood.
 dmatest_start() {
 	dmatest_log_start=$(dmesg | wc -l)
 	echo 0 > $DMATEST/run
-	echo 5000 > $DMATEST/timeout
+	echo "${4:-5000}" > $DMATEST/timeout
 	echo "$2" > $DMATEST/iterations
 	echo "$3" > $DMATEST/threads_per_chan
 	echo 4096 > $DMATEST/test_buf_size
