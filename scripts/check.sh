@@ -48,9 +48,16 @@ fatal_stage() {
 	finish
 }
 
-work=$IDXD_IMS_CACHE/run
-rm -rf "$work"
+# One run directory per invocation (logs stay there for inspection), so
+# that two checks at once do not wipe each other's; those of finished runs
+# are removed.
+for _old in "$IDXD_IMS_CACHE"/run-*; do
+	[ -d "$_old" ] || continue
+	kill -0 "${_old##*/run-}" 2> /dev/null || rm -rf "$_old"
+done
+work=$IDXD_IMS_CACHE/run-$$
 mkdir -p "$work"
+log "run directory: $work"
 
 stage deps "$IDXD_IMS_TOP/scripts/install-deps.sh" >&2 || fatal_stage deps
 
