@@ -4,13 +4,17 @@
 # A client that gives up on a transfer and terminates the channel hears
 # nothing more of it. The host makes the DSA model hold every descriptor
 # DELAY_US; dmatest waits only TIMEOUT_MS for one transfer, reports it
-# timed out, calls dmaengine_terminate_sync() and frees its buffers, and
-# the test unloads dmatest at once. The descriptor completes afterwards:
-# its callback must not run (it would jump into the unloaded module, an
-# oops the runner catches), and terminate_sync must have waited for the
-# device to be done with the buffers. Passes when dmatest saw exactly one
-# timeout, the completion interrupt still arrived on the work queue's
-# vector, and a following transfer on the channel verifies.
+# timed out, calls dmaengine_terminate_sync(), and the test unloads
+# dmatest at once. The descriptor completes afterwards: its callback must
+# not run (dmatest WARNs "Kernel memory may be corrupted", and a callback
+# into the unloaded module would oops), and terminate_sync must have
+# waited for the device to be done with the descriptor. Passes when
+# dmatest saw exactly one timeout, the completion interrupt still arrived
+# on the work queue's vector, and a following transfer verifies.
+#
+# dmatest frees its buffers before it calls terminate_sync, so the held
+# descriptor is also made to fail (fail-count): the model then writes only
+# the driver's completion record, never the freed buffers.
 
 TEST=test_dma_terminate
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +33,8 @@ before=$(irq_count "$irq_name")
 
 at_exit model_clear_faults
 load_dmatest
+model_set fail-status 3
+model_set fail-count 1
 model_set delay-us $DELAY_US
 dmatest_start "$chan" 1 1 $TIMEOUT_MS
 dmatest_finish 60
