@@ -1,0 +1,135 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The parent halts under a virtual device with guest descriptors in flight
+# (Documentation/mdev.rst, "Reset, close, removal and host events"). The DSA
+# model holds every descriptor for DELAY_US while mdev_guest (scenario halt)
+# fills all the slots of its virtual device with halt interrupts enabled;
+# the host then halts the device over the model control channel. Passes
+# when:
+# - the guest sees vector 0, GENSTS halted and INTCAUSE.HALT, commands other
+#   than Reset Device and portal writes are refused, and the descriptors in
+#   flight are lost (no record, no data, no completion interrupt);
+# - the host driver logs the halt and its recovery by software reset, the
+#   model is no longer halted, the device and the mdev's WQ are enabled
+#   again;
+# - after the recovery a guest Reset Device makes the virtual device usable:
+#   it enables again, round trips and a full round of every slot give the
+#   right data;
+# - the counters account for exactly the lost descriptors: submitted is the
+#   guest's accepted portal writes, nothing rejected, and submitted -
+#   completed is what the guest lost;
+# - removal gives the WQ back (available_instances returns).
+
+TEST=test_mdev_halt
+. "$(dirname "$0")/lib.sh"
+
+WQ_SIZE=16
+DELAY_US=5000000
+ROUND_TRIPS=8
+
+require_model_ctl
+setup_device
+require_ims
+require_mdev
+
+# wait_log PATTERN SECONDS: wait for a kernel log line since the halt
+wait_log() {
+	_n=0
+	until dmesg | tail -n +$((halt_log + 1)) | grep -q "$1"; do
+		[ $_n -lt $(($2 * 10)) ] || return 1
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+}
+
+# stop_guest: the guest must not keep the mdev open when the test ends
+# early (removal waits for the device to be closed)
+stop_guest() {
+	[ -n "$guest" ] && kill "$guest" && wait "$guest"
+}
+
+remove_files() {
+	rm -rf "$tmp"
+}
+
+guest_output() {
+	sed 's/^/#   /' "$tmp/out"
+}
+
+mdev_setup_wq 0 $WQ_SIZE
+mdev_enable_device
+start=$(mdev_available)
+[ "$start" = 1 ] || fail "available_instances is $start, expected 1"
+mdev_create || fail "cannot create an mdev"
+uuid=$MDEV_UUID
+log "created $uuid on $(mdev_attr "$uuid" wq)"
+
+tmp=$(mktemp -d) || fail "mktemp -d failed"
+at_exit remove_files
+at_exit model_clear_faults
+model_set delay-us $DELAY_US
+
+guest=
+"$MDEV_GUEST" -s 7 -r "$tmp/ready" -u "$tmp/recovered" "$uuid" halt \
+	$ROUND_TRIPS > "$tmp/out" 2>&1 &
+guest=$!
+at_exit stop_guest
+
+n=0
+until [ -e "$tmp/ready" ]; do
+	kill -0 "$guest" 2> /dev/null ||
+		{ guest_output; fail "mdev_guest ended before its descriptors were queued"; }
+	[ $n -lt 600 ] ||
+		{ guest_output; fail "mdev_guest did not queue its descriptors within 60 s"; }
+	sleep 0.1
+	n=$((n + 1))
+done
+log "before the halt: submitted $(mdev_attr "$uuid" submitted), completed $(mdev_attr "$uuid" completed)"
+
+halt_log=$(dmesg | wc -l)
+model_set halt true
+wait_log "device halted, trying a software reset" 10 ||
+	{ guest_output; fail "the driver did not report the halt"; }
+wait_log "recovered from halt by software reset" 20 ||
+	{ guest_output; fail "the driver did not recover: $(dmesg | tail -n +$((halt_log + 1)) | grep "$BDF" | tail -n 3)"; }
+model_get halt
+[ "$MODEL_VALUE" = false ] || fail "the model is still halted after recovery"
+[ "$(cat "$(conf_dir)/state")" = enabled ] ||
+	fail "$CONF is '$(cat "$(conf_dir)/state")' after recovery, expected enabled"
+[ "$(cat "$(wq_dir 0)/state")" = enabled ] ||
+	fail "the mdev's WQ is '$(cat "$(wq_dir 0)/state")' after recovery, expected enabled"
+log "host recovered: $(dmesg | tail -n +$((halt_log + 1)) | grep -c "$BDF") kernel log lines since the halt"
+
+model_set delay-us 0
+touch "$tmp/recovered"
+wait "$guest"
+rc=$?
+guest=
+guest_output
+guest_out=$(cat "$tmp/out")
+[ $rc -eq 0 ] || fail "mdev_guest halt exited with $rc: $(echo "$guest_out" | grep -m 3 FAIL)"
+
+# counters: the lost descriptors count as submitted, neither completed nor
+# rejected
+accepted=$(guest_accepted)
+lost=$(echo "$guest_out" | sed -n 's/.*halt: lost=\([0-9]*\) of.*/\1/p')
+submitted=$(mdev_attr "$uuid" submitted)
+completed=$(mdev_attr "$uuid" completed)
+rejected=$(mdev_attr "$uuid" rejected)
+log "counters: submitted $submitted completed $completed rejected $rejected; guest accepted $accepted, lost $lost"
+[ -n "$accepted" ] && [ -n "$lost" ] ||
+	fail "mdev_guest did not report its accepted portal writes and lost descriptors"
+[ "$lost" -ge 1 ] || fail "no descriptor was in flight when the parent halted"
+[ "$submitted" = "$accepted" ] ||
+	fail "submitted is $submitted, the guest's accepted portal writes $accepted"
+[ "$rejected" = 0 ] || fail "rejected is $rejected, expected 0"
+[ $((submitted - completed)) -eq "$lost" ] ||
+	fail "submitted - completed is $((submitted - completed)), the guest lost $lost"
+
+mdev_remove "$uuid" || fail "cannot remove the mdev"
+[ "$(mdev_available)" = "$start" ] ||
+	fail "available_instances is $(mdev_available) after removal, expected $start"
+[ "$(cat "$(wq_dir 0)/state")" != enabled ] ||
+	fail "the mdev's WQ is still enabled after removal"
+pass "$lost descriptors lost in the halt, guest reset after recovery, $ROUND_TRIPS round trips and a full round clean"
