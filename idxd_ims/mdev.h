@@ -159,7 +159,8 @@ struct idxd_vdev_regs {
  * @req_trigger: eventfd signalled when the host wants the device back
  *	(VFIO_PCI_REQ_IRQ_INDEX), NULL when not set
  * @submitted: descriptors taken from the portal (writes that succeeded);
- *	each is either completed by the host work queue or rejected
+ *	each is either completed by the host work queue or rejected, or
+ *	lost in a halt of the parent
  * @completed: descriptors the host work queue executed and completed
  * @rejected: descriptors the mediation completed itself with an error
  *	status (bad handle, size or opcode, address outside the mappings).
