@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: the project's one test command.
-#   check.sh [T=<test>] [SETUP=vtd|noiommu|noopt]
+#   check.sh [T=<test>[,<test>...]] [SETUP=vtd|noiommu|noopt]
 # Lints, installs what is missing, builds (or reuses) the test kernel and
 # QEMU, builds the module and the kselftests, runs the host-side tests, then
 # boots the VM once per setup and runs the kselftests in it. Ends with one
@@ -93,7 +93,7 @@ fi
 stage guest "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" || fatal_stage guest
 
 tests=
-[ -n "$T" ] && tests=idxd_ims:$T
+[ -n "$T" ] && tests=$(echo "$T" | sed 's/[^,][^,]*/idxd_ims:&/g')
 # The setups boot in parallel: a TCG guest running one test at a time keeps
 # about one host core busy.
 for setup in $setups; do

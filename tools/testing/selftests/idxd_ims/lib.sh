@@ -89,6 +89,43 @@ unload_driver() {
 	modprobe -r $DRV
 }
 
+# load_driver_fallback: (re)load the driver with its completion vectors on
+# MSI-X (force_msix=1 when the module has the parameter), unloaded at exit.
+# Does not check the mode: a driver without the parameter only falls back
+# where the platform refuses IMS.
+load_driver_fallback() {
+	require_root
+	find_idxd_pci > /dev/null || skip "no DSA/IAX PCI function found"
+	if grep -qw '^idxd' /proc/modules; then
+		modprobe -r idxd > /dev/null 2>&1 ||
+			skip "upstream idxd driver loaded and cannot be removed"
+	fi
+	modprobe -r $DRV 2> /dev/null
+	modprobe $DRV || skip "modprobe $DRV failed"
+	at_exit unload_driver
+	if [ -e /sys/module/$DRV/parameters/force_msix ]; then
+		if ! modprobe -r $DRV || ! modprobe $DRV force_msix=1; then
+			fail "cannot reload $DRV with force_msix=1"
+		fi
+	fi
+}
+
+# log_mark: print the number of kernel log lines so far, for wait_log
+log_mark() {
+	dmesg | wc -l
+}
+
+# wait_log MARK PATTERN SECONDS: wait up to SECONDS for a kernel log line
+# matching PATTERN after the first MARK lines; fails (returns 1) on timeout.
+wait_log() {
+	_n=0
+	until dmesg | tail -n +$(($1 + 1)) | grep -q "$2"; do
+		[ $_n -lt $(($3 * 10)) ] || return 1
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+}
+
 # ims_mode: print "ims" or "msix" (how completion vectors are provided).
 ims_mode() {
 	sed -n 's/^mode: //p' "$TDIR/vectors"
@@ -189,16 +226,21 @@ group_dir() {
 	echo "$(conf_dir)/group${CONF#???}.$1"
 }
 
-# sysfs_setup_kernel_wq ID SIZE: make WQ ID a dedicated kernel WQ of SIZE
-# entries in group 0, served by engine 0, with plain sysfs writes.
-sysfs_setup_kernel_wq() {
+# sysfs_setup_wq ID SIZE TYPE NAME: make WQ ID a dedicated WQ of TYPE and
+# SIZE entries in group 0, served by engine 0, with plain sysfs writes.
+sysfs_setup_wq() {
 	echo 0 > "$(engine_dir 0)/group_id" &&
 	echo 0 > "$(wq_dir "$1")/group_id" &&
 	echo dedicated > "$(wq_dir "$1")/mode" &&
 	echo "$2" > "$(wq_dir "$1")/size" &&
 	echo 1 > "$(wq_dir "$1")/priority" &&
-	echo kernel > "$(wq_dir "$1")/type" &&
-	echo "idxd_ims_test$1" > "$(wq_dir "$1")/name" &&
+	echo "$3" > "$(wq_dir "$1")/type" &&
+	echo "$4" > "$(wq_dir "$1")/name"
+}
+
+# sysfs_setup_kernel_wq ID SIZE: sysfs_setup_wq for a dmaengine kernel WQ
+sysfs_setup_kernel_wq() {
+	sysfs_setup_wq "$1" "$2" kernel "idxd_ims_test$1" &&
 	echo dmaengine > "$(wq_dir "$1")/driver_name"
 }
 
@@ -496,13 +538,7 @@ mdev_setup_wq() {
 	*sysfs_reset_config*) ;;
 	*) at_exit sysfs_reset_config ;;
 	esac
-	echo 0 > "$(engine_dir 0)/group_id" &&
-	echo 0 > "$(wq_dir "$1")/group_id" &&
-	echo dedicated > "$(wq_dir "$1")/mode" &&
-	echo "$2" > "$(wq_dir "$1")/size" &&
-	echo 1 > "$(wq_dir "$1")/priority" &&
-	echo mdev > "$(wq_dir "$1")/type" &&
-	echo "idxd_ims_mdev$1" > "$(wq_dir "$1")/name" ||
+	sysfs_setup_wq "$1" "$2" mdev "idxd_ims_mdev$1" ||
 		fail "cannot configure wq $1 as a type-mdev WQ through sysfs"
 }
 

@@ -42,16 +42,6 @@ wq_irqs() {
 		$(irq_count "idxd_ims-wq${CONF#???}.1")))
 }
 
-# wait_log PATTERN SECONDS: wait for a kernel log line since the halt.
-wait_log() {
-	_n=0
-	until dmesg | tail -n +$((halt_log + 1)) | grep -q "$1"; do
-		[ $_n -lt $(($2 * 10)) ] || return 1
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-}
-
 model_set delay-us $DELAY_US
 irqs=$(wq_irqs)
 dmatest_start "$chans" $INFLIGHT_ITERATIONS 1
@@ -62,11 +52,11 @@ while [ "$(wq_irqs)" -lt $((irqs + 4)) ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
-halt_log=$(dmesg | wc -l)
+halt_log=$(log_mark)
 model_set halt true
-wait_log "device halted, trying a software reset" 10 ||
+wait_log "$halt_log" "device halted, trying a software reset" 10 ||
 	fail "the driver did not report the halt"
-wait_log "recovered from halt by software reset" 10 ||
+wait_log "$halt_log" "recovered from halt by software reset" 10 ||
 	fail "the driver did not recover: $(dmesg | tail -n +$((halt_log + 1)) | grep "$BDF" | tail -n 3)"
 model_get halt
 [ "$MODEL_VALUE" = false ] || fail "the model is still halted after recovery"

@@ -10,20 +10,7 @@
 TEST=test_mdev_fallback
 . "$(dirname "$0")/lib.sh"
 
-require_root
-find_idxd_pci > /dev/null || skip "no DSA/IAX PCI function found"
-if grep -qw '^idxd' /proc/modules; then
-	modprobe -r idxd > /dev/null 2>&1 ||
-		skip "upstream idxd driver loaded and cannot be removed"
-fi
-modprobe -r $DRV 2> /dev/null
-modprobe $DRV || skip "modprobe $DRV failed"
-at_exit unload_driver
-if [ -e /sys/module/$DRV/parameters/force_msix ]; then
-	if ! modprobe -r $DRV || ! modprobe $DRV force_msix=1; then
-		fail "cannot reload $DRV with force_msix=1"
-	fi
-fi
+load_driver_fallback
 setup_device
 [ "$(ims_mode)" = msix ] ||
 	skip "$DRV cannot be forced to MSI-X (no force_msix parameter) and this platform provides IMS"

@@ -33,15 +33,6 @@ setup_device
 require_ims
 require_mdev
 
-# wait_log PATTERN SECONDS: wait for a kernel log line since the halt
-wait_log() {
-	_n=0
-	until dmesg | tail -n +$((halt_log + 1)) | grep -q "$1"; do
-		[ $_n -lt $(($2 * 10)) ] || return 1
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-}
 
 # stop_guest: the guest must not keep the mdev open when the test ends
 # early (removal waits for the device to be closed)
@@ -87,11 +78,11 @@ until [ -e "$tmp/ready" ]; do
 done
 log "before the halt: submitted $(mdev_attr "$uuid" submitted), completed $(mdev_attr "$uuid" completed)"
 
-halt_log=$(dmesg | wc -l)
+halt_log=$(log_mark)
 model_set halt true
-wait_log "device halted, trying a software reset" 10 ||
+wait_log "$halt_log" "device halted, trying a software reset" 10 ||
 	{ guest_output; fail "the driver did not report the halt"; }
-wait_log "recovered from halt by software reset" 20 ||
+wait_log "$halt_log" "recovered from halt by software reset" 20 ||
 	{ guest_output; fail "the driver did not recover: $(dmesg | tail -n +$((halt_log + 1)) | grep "$BDF" | tail -n 3)"; }
 model_get halt
 [ "$MODEL_VALUE" = false ] || fail "the model is still halted after recovery"
