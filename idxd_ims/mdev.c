@@ -721,7 +721,7 @@ static struct mdev_driver idxd_vdev_driver = {
 
 /**
  * idxd_ims_mdev_parent_add() - offer virtual devices on a device
- * @idev: device, fully probed
+ * @idev: device, fully probed; only a DSA offers them
  *
  * Context: process context (probe).
  * Return: 0 or a negative errno from the mdev core.
@@ -730,6 +730,10 @@ int idxd_ims_mdev_parent_add(struct idxd_ims_dev *idev)
 {
 	struct idxd_ims_mdev_parent *parent;
 	int rc;
+
+	/* The slice is a DSA: its operations are DSA operations. */
+	if (idev->type != IDXD_IMS_TYPE_DSA)
+		return 0;
 
 	parent = kzalloc(sizeof(*parent), GFP_KERNEL);
 	if (!parent)

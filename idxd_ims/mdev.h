@@ -44,6 +44,11 @@ struct idxd_ims_wq;
 #define IDXD_OP_COMPVAL			0x06
 #define IDXD_OP_CRCGEN			0x10
 
+/* Operations the mediation knows (see mdev_desc.c) */
+#define IDXD_VDEV_OPCAP	(BIT_ULL(IDXD_OP_NOOP) | BIT_ULL(IDXD_OP_MEMMOVE) | \
+			 BIT_ULL(IDXD_OP_MEMFILL) | BIT_ULL(IDXD_OP_COMPARE) | \
+			 BIT_ULL(IDXD_OP_COMPVAL) | BIT_ULL(IDXD_OP_CRCGEN))
+
 /* Guest's BAR0 layout: fixed table offsets of the slice */
 #define IDXD_VDEV_GRPCFG_OFFSET		0x400
 #define IDXD_VDEV_WQCFG_OFFSET		0x500
@@ -130,6 +135,8 @@ struct idxd_vdev_regs {
  * @wq: host work queue backing WQ 0 of the guest
  * @pasid: PASID of the virtual device (valid when @pasid_en)
  * @pasid_en: @wq and the IMS entries of @vectors carry @pasid
+ * @opcap: operations offered to the guest (OPCAP bits 63:0): those the
+ *	mediation knows and the parent has
  * @vectors: host IMS vectors backing guest MSI-X vectors; entry 0 is NULL
  *	because vector 0 is raised by the mediation, never by the device
  * @num_slots: entries of @slots, the slice's WQ size
@@ -173,6 +180,7 @@ struct idxd_ims_vdev {
 	struct idxd_ims_wq *wq;
 	u32 pasid;
 	bool pasid_en;
+	u64 opcap;
 	struct idxd_ims_irq *vectors[IDXD_VDEV_NUM_VECTORS];
 	unsigned int num_slots;
 	struct idxd_vdev_slot *slots;

@@ -254,6 +254,9 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 			return IDXD_COMP_INT_HANDLE_INVAL;
 		slot->want_irq = true;
 	}
+	if (opcode >= BITS_PER_TYPE(vdev->opcap) ||
+	    !(vdev->opcap & BIT_ULL(opcode)))
+		return IDXD_COMP_BAD_OPCODE;
 	if (opcode != IDXD_OP_NOOP && (!len || len > IDXD_VDEV_MAX_XFER))
 		return IDXD_COMP_XFER_ERANGE;
 

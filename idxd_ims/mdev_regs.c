@@ -23,11 +23,6 @@
 #define IDXD_VDEV_CLASS			0x0880	/* system peripheral, other */
 #define IDXD_VDEV_VERSION		0x100
 
-/* Operations the mediation accepts (see mdev_desc.c) */
-#define IDXD_VDEV_OPCAP	(BIT_ULL(IDXD_OP_NOOP) | BIT_ULL(IDXD_OP_MEMMOVE) | \
-			 BIT_ULL(IDXD_OP_MEMFILL) | BIT_ULL(IDXD_OP_COMPARE) | \
-			 BIT_ULL(IDXD_OP_COMPVAL) | BIT_ULL(IDXD_OP_CRCGEN))
-
 /* Command status error codes the slice reports */
 #define IDXD_VDEV_CMDSTS_INVAL_CMD	0x01
 #define IDXD_VDEV_CMDSTS_INVAL_WQIDX	0x02
@@ -65,7 +60,8 @@ static void config_init_bar64(struct idxd_vdev_regs *regs, unsigned int off,
  * The device looks like its parent (vendor, device and revision IDs), has
  * two 64-bit memory BARs (registers and portals), a PCI Express
  * capability, an MSI-X capability with one vector per WQ plus the error
- * vector, and a PASID capability.
+ * vector, and a PASID capability. It offers the operations the mediation
+ * knows that the parent also has.
  *
  * Context: creation of the virtual device, before it is registered.
  */
@@ -111,6 +107,7 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
 	config_init16(regs, IDXD_VDEV_PASID_CAP + PCI_PASID_CTRL, 0,
 		      PCI_PASID_CTRL_ENABLE);
 
+	vdev->opcap = IDXD_VDEV_OPCAP & vdev->idev->caps.opcap[0];
 	idxd_vdev_regs_reset(vdev);
 }
 
@@ -400,7 +397,7 @@ static u64 vdev_bar0_qword(struct idxd_ims_vdev *vdev, u32 off)
 	case IDXD_ENGCAP_OFFSET:
 		return FIELD_PREP(IDXD_ENGCAP_NUM_ENGINES, 1);
 	case IDXD_OPCAP_OFFSET:
-		return IDXD_VDEV_OPCAP;
+		return vdev->opcap;
 	case IDXD_TABLE_OFFSETS_OFFSET:
 		return FIELD_PREP(IDXD_TABLE_GRPCFG,
 				  IDXD_VDEV_GRPCFG_OFFSET / IDXD_TABLE_OFFSET_UNIT) |
