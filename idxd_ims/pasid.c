@@ -13,6 +13,7 @@
 #include <linux/bitfield.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
+#include <linux/pci-ats.h>
 
 #include "idxd_ims.h"
 
@@ -54,6 +55,18 @@ int idxd_ims_pasid_setup(struct idxd_ims_dev *idev)
 	domain = iommu_get_domain_for_dev(dev);
 	if (!domain) {
 		dev_info(dev, "no IOMMU domain; kernel work runs without PASID\n");
+		return 0;
+	}
+	/*
+	 * The IOMMU driver enables the capability when it probes the device,
+	 * if it supports PASID and the PCI core allows it (End-End TLP
+	 * prefixes up to the root). A PASID attached while the capability is
+	 * disabled would be accepted by the IOMMU but never carried by the
+	 * device's requests.
+	 */
+	ret = pci_pasid_status(idev->pdev);
+	if (ret < 0 || !(ret & PCI_PASID_CTRL_ENABLE)) {
+		dev_info(dev, "PASID capability not enabled by the IOMMU; kernel work runs without PASID\n");
 		return 0;
 	}
 	pasid = iommu_alloc_global_pasid(dev);
