@@ -50,6 +50,25 @@ log "completion vectors: $mode"
 [ -z "$EXPECT_MODE" ] || [ "$mode" = "$EXPECT_MODE" ] ||
 	fail "completion vectors use $mode, expected $EXPECT_MODE"
 
+# each work queue's completion vector carries the system PASID, or no PASID
+# when kernel work runs without one
+spasid=$(system_pasid)
+for w in 0 1; do
+	row=$(vector_rows_all | awk -v n="idxd_ims-wq${CONF#???}.$w" '$10 == n')
+	[ -n "$row" ] || fail "wq $w has no completion vector in $TDIR/vectors"
+	set -- $row
+	if [ "$spasid" = none ]; then
+		[ "$4" = 0 ] || fail "wq $w vector has PASID $5 although kernel work runs without PASID"
+	else
+		[ "$4" = 1 ] && [ "$5" = "$spasid" ] ||
+			fail "wq $w vector: pasid_en $4 pasid $5, expected system PASID $spasid"
+		[ "$3" != ims ] ||
+			{ [ $((($6 >> 3) & 1)) -eq 1 ] && [ $((($6 >> 12) & 0xfffff)) -eq "$spasid" ]; } ||
+			fail "wq $w IMS entry $1: control word $6 does not carry system PASID $spasid"
+	fi
+done
+log "work queue vectors: system PASID $spasid"
+
 # dmatest_run WHAT: add every channel, run dmatest and wait for it; fail on
 # any failed transfer. Leaves this run's dmatest lines in $out.
 dmatest_run() {

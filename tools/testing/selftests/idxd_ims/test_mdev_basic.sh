@@ -76,6 +76,16 @@ else
 	[ $(((ctrl >> 3) & 1)) -eq 1 ] && [ $(((ctrl >> 12) & 0xfffff)) -eq "$pasid" ] ||
 		fail "IMS entry $ims_idx: control word $ctrl does not carry PASID $pasid"
 fi
+# a PASID of its own exactly when kernel work has a system PASID
+spasid=$(system_pasid)
+if [ "$spasid" = none ]; then
+	[ "$pasid" = none ] ||
+		fail "the mdev has PASID $pasid although kernel work runs without PASID"
+else
+	[ "$pasid" != none ] ||
+		fail "kernel work has system PASID $spasid but the mdev has no PASID"
+	[ "$pasid" != "$spasid" ] || fail "the mdev shares the system PASID $spasid"
+fi
 
 # --- the guest: run every scenario, report all failures, fail after ---
 failed_scenarios=""

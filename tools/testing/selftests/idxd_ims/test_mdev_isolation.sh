@@ -67,6 +67,31 @@ ims_b=$(mdev_attr "$b" vectors | awk '{ print $2 }')
 [ "$ims_a" != "$ims_b" ] || fail "both mdevs' vector 1 on IMS entry $ims_a"
 log "A $a on $(mdev_attr "$a" wq) (IMS $ims_a), B $b on $(mdev_attr "$b" wq) (IMS $ims_b)"
 
+# --- each IMS entry carries its own mdev's PASID, when there are PASIDs ---
+spasid=$(system_pasid)
+for u in "$a" "$b"; do
+	p=$(mdev_attr "$u" pasid)
+	rows=$(mdev_ims_rows "$u")
+	[ "$(echo "$rows" | grep -c .)" -eq 1 ] ||
+		fail "$u: its IMS entry is not in $TDIR/vectors"
+	set -- $rows
+	if [ "$p" = none ]; then
+		[ "$spasid" = none ] ||
+			fail "$u has no PASID although kernel work has system PASID $spasid"
+		[ "$4" = 0 ] || fail "$u: IMS entry $1 has PASID $5, the mdev has none"
+	else
+		[ "$p" != "$spasid" ] || fail "$u shares the system PASID $p"
+		[ "$4" = 1 ] && [ "$5" = "$p" ] &&
+			[ $((($6 >> 3) & 1)) -eq 1 ] && [ $((($6 >> 12) & 0xfffff)) -eq "$p" ] ||
+			fail "$u: IMS entry $1 (pasid_en $4 pasid $5 control $6) does not carry its PASID $p"
+	fi
+done
+pasid_a=$(mdev_attr "$a" pasid)
+pasid_b=$(mdev_attr "$b" pasid)
+[ "$pasid_a" = none ] || [ "$pasid_a" != "$pasid_b" ] ||
+	fail "both mdevs have PASID $pasid_a"
+log "PASIDs: system $spasid, A $pasid_a, B $pasid_b"
+
 # --- both copying at the same time, different patterns and sizes ---
 guest_bg A1 -s 1111 -b 8192 "$a" loop "$LOOPS"
 guest_bg B1 -s 2222 -b 3000 "$b" loop "$LOOPS"
