@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: the project's one test command.
-#   check.sh [T=<test>[,<test>...]] [SETUP=vtd|noiommu|noopt]
+#   check.sh [T=<test>[,<test>...]] [SETUP=vtd|noiommu|noopt|vtdpasid]
 # Lints, installs what is missing, builds (or reuses) the test kernel and
 # QEMU, builds the module and the kselftests, runs the host-side tests, then
 # boots the VM once per setup and runs the kselftests in it. Ends with one
@@ -18,10 +18,13 @@ for arg in "$@"; do
 	*) die "unknown argument '$arg'" ;;
 	esac
 done
-setups=${SETUP:-vtd noiommu noopt}
+setups=${SETUP:-vtd noiommu noopt vtdpasid}
 # The noopt setup (no remapping, no pci_ims=noremap) only has the tests
 # about IMS being refused and the MSI-X fallback (dmatest, mdev) to run.
 NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh,idxd_ims:test_mdev_fallback.sh
+# The vtdpasid setup (scalable-mode VT-d with PASID) runs the tests whose
+# paths change with a system PASID and a PASID per virtual device.
+VTDPASID_TESTS=idxd_ims:test_ims_pasid.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_halt_recovery.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_mdev_isolation.sh
 
 passed=0 failed=0 skipped=0
 # add_counts PASSED FAILED SKIPPED: add to the totals.
@@ -99,6 +102,7 @@ tests=
 for setup in $setups; do
 	setup_tests=$tests
 	[ -z "$T" ] && [ "$setup" = noopt ] && setup_tests=$NOOPT_TESTS
+	[ -z "$T" ] && [ "$setup" = vtdpasid ] && setup_tests=$VTDPASID_TESTS
 	stage "vm-$setup" "$IDXD_IMS_TOP/scripts/run-vm.sh" "$QEMU" "$BZIMAGE" \
 		"$work/initramfs.cpio.gz" "$setup" test "$work/vm-$setup" \
 		"$setup_tests" &

@@ -3,9 +3,10 @@
 #
 # Boot the test VM once and judge the run.
 #   run-vm.sh QEMU BZIMAGE INITRD SETUP MODE OUTDIR [TESTS]
-# SETUP: vtd (q35 + emulated VT-d with interrupt remapping), noiommu (q35,
-# no IOMMU, IMS allowed on the vector domain with pci_ims=noremap) or noopt
-# (no IOMMU and no opt-in: the kernel must refuse IMS).
+# SETUP: vtd (q35 + emulated VT-d with interrupt remapping), vtdpasid (the
+# same VT-d in scalable mode with PASID support), noiommu (q35, no IOMMU,
+# IMS allowed on the vector domain with pci_ims=noremap) or noopt (no IOMMU
+# and no opt-in: the kernel must refuse IMS).
 # MODE: test (kselftests, TAP streamed to stdout), run (demo), bench
 # (benchmarks), shell.
 # In test mode the counts go to OUTDIR/result as "passed failed skipped" and
@@ -37,13 +38,19 @@ vtd)
 	args+=(-device intel-iommu,intremap=on)
 	cmdline+=" intel_iommu=on"
 	;;
+vtdpasid)
+	# Scalable mode with PASID: the kernel gets a system PASID and one
+	# PASID per virtual device (needs qemu/patches/0003 for ECAP.PSS).
+	args+=(-device intel-iommu,intremap=on,x-scalable-mode=on,x-pasid-mode=on)
+	cmdline+=" intel_iommu=on,sm_on"
+	;;
 noiommu)
 	cmdline+=" pci_ims=noremap"
 	;;
 noopt)
 	;;
 *)
-	die "unknown setup '$setup' (vtd, noiommu or noopt)"
+	die "unknown setup '$setup' (vtd, vtdpasid, noiommu or noopt)"
 	;;
 esac
 args+=(-device intel-dsa,id=dsa0 -kernel "$kernel" -initrd "$initrd")

@@ -4,7 +4,7 @@
 # make run / make bench / make shell: build (or reuse) everything, then boot
 # the VM with one virtual DSA device and run the demo workload, run the
 # benchmarks, or give a shell.
-#   vm.sh run|bench|shell [SETUP]    (SETUP: vtd, the default, or noiommu)
+#   vm.sh run|bench|shell [SETUP]    (SETUP: vtd, the default, vtdpasid or noiommu)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
