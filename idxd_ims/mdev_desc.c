@@ -373,10 +373,21 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
 		return 0;
 	}
 
+	/*
+	 * Submitted under the slot lock, so that the halt callback either
+	 * finds the slot in flight or this sees the halt: a descriptor taken
+	 * while the parent halts is lost like those in flight.
+	 */
 	spin_lock_irqsave(&vdev->slot_lock, flags);
-	list_add_tail(&slot->node, &vdev->inflight);
+	if (vdev->halted) {
+		list_add_tail(&slot->node, &vdev->free_slots);
+		if (!--vdev->num_busy)
+			wake_up(&vdev->idle);
+	} else {
+		list_add_tail(&slot->node, &vdev->inflight);
+		idxd_ims_wq_mdev_submit(vdev->wq, &slot->hw);
+	}
 	spin_unlock_irqrestore(&vdev->slot_lock, flags);
-	idxd_ims_wq_mdev_submit(vdev->wq, &slot->hw);
 	return 0;
 }
 

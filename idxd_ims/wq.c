@@ -284,6 +284,15 @@ void idxd_ims_device_disable(struct idxd_ims_conf *conf)
 
 	mutex_lock(&conf->lock);
 	if (conf->enabled) {
+		idxd_ims_dma_dev_unregister(conf->dma_dev);
+		conf->dma_dev = NULL;
+		if (conf_cmd(conf, IDXD_CMD_DISABLE_DEVICE, 0, "disable device"))
+			dev_warn(&conf->dev, "disable failed, device state is unknown\n");
+		conf->enabled = false;
+		/*
+		 * Only now, with the device quiet, may a virtual device take
+		 * back the slots of descriptors that will not complete.
+		 */
 		for (i = 0; i < conf->num_wqs; i++) {
 			struct idxd_ims_wq *wq = conf->wqs[i];
 
@@ -293,11 +302,6 @@ void idxd_ims_device_disable(struct idxd_ims_conf *conf)
 			wq->mdev_halted(wq->mdev);
 			wq->enabled = false;
 		}
-		idxd_ims_dma_dev_unregister(conf->dma_dev);
-		conf->dma_dev = NULL;
-		if (conf_cmd(conf, IDXD_CMD_DISABLE_DEVICE, 0, "disable device"))
-			dev_warn(&conf->dev, "disable failed, device state is unknown\n");
-		conf->enabled = false;
 		dev_info(&conf->dev, "disabled\n");
 	}
 	mutex_unlock(&conf->lock);
