@@ -152,7 +152,6 @@ struct idxd_ims_irq {
  * @id: instance number (dsa<id>/iax<id>)
  * @reg_base: BAR0 mapping (registers and IMS table)
  * @portal_base: BAR2 mapping (submission portals)
- * @portal_phys: bus address of BAR2
  * @caps: capabilities read at probe
  * @misc_irq: Linux interrupt number of MSI-X vector 0
  * @cmd_lock: serialises device commands; held from the write of CMD until
@@ -189,7 +188,6 @@ struct idxd_ims_dev {
 	int id;
 	void __iomem *reg_base;
 	void __iomem *portal_base;
-	phys_addr_t portal_phys;
 	struct idxd_ims_caps caps;
 
 	int misc_irq;

@@ -193,21 +193,13 @@ out_status:
 	return ret;
 }
 
-static void idxd_ims_enable_error_interrupts(struct idxd_ims_dev *idev)
+/* Software error and halt interrupts on the misc vector, on or off */
+static void idxd_ims_set_error_interrupts(struct idxd_ims_dev *idev, bool on)
 {
-	u32 genctrl;
+	const u32 bits = IDXD_GENCTRL_SOFTERR_INT_EN | IDXD_GENCTRL_HALT_INT_EN;
+	u32 genctrl = ioread32(idev->reg_base + IDXD_GENCTRL_OFFSET);
 
-	genctrl = ioread32(idev->reg_base + IDXD_GENCTRL_OFFSET);
-	genctrl |= IDXD_GENCTRL_SOFTERR_INT_EN | IDXD_GENCTRL_HALT_INT_EN;
-	iowrite32(genctrl, idev->reg_base + IDXD_GENCTRL_OFFSET);
-}
-
-static void idxd_ims_disable_error_interrupts(struct idxd_ims_dev *idev)
-{
-	u32 genctrl;
-
-	genctrl = ioread32(idev->reg_base + IDXD_GENCTRL_OFFSET);
-	genctrl &= ~(IDXD_GENCTRL_SOFTERR_INT_EN | IDXD_GENCTRL_HALT_INT_EN);
+	genctrl = on ? genctrl | bits : genctrl & ~bits;
 	iowrite32(genctrl, idev->reg_base + IDXD_GENCTRL_OFFSET);
 }
 
@@ -316,7 +308,7 @@ static int idxd_ims_reset_device(struct idxd_ims_dev *idev)
 	ret = idxd_ims_cmd(idev, IDXD_CMD_RESET_DEVICE, 0, NULL);
 	if (ret)
 		return ret;
-	idxd_ims_enable_error_interrupts(idev);
+	idxd_ims_set_error_interrupts(idev, true);
 	idxd_ims_pasid_restore(idev);
 	return 0;
 }
@@ -448,7 +440,7 @@ static int idxd_ims_setup_misc_irq(struct idxd_ims_dev *idev)
 		dev_err(&pdev->dev, "cannot request misc interrupt: %d\n", ret);
 		goto err_free_vectors;
 	}
-	idxd_ims_enable_error_interrupts(idev);
+	idxd_ims_set_error_interrupts(idev, true);
 	return 0;
 
 err_free_vectors:
@@ -458,7 +450,7 @@ err_free_vectors:
 
 static void idxd_ims_teardown_misc_irq(struct idxd_ims_dev *idev)
 {
-	idxd_ims_disable_error_interrupts(idev);
+	idxd_ims_set_error_interrupts(idev, false);
 	free_irq(idev->misc_irq, idev);
 	pci_free_irq_vectors(idev->pdev);
 }
@@ -479,7 +471,6 @@ static int idxd_ims_map_bars(struct idxd_ims_dev *idev)
 	}
 	idev->reg_base = pcim_iomap_table(pdev)[IDXD_IMS_BAR_MMIO];
 	idev->portal_base = pcim_iomap_table(pdev)[IDXD_IMS_BAR_PORTALS];
-	idev->portal_phys = pci_resource_start(pdev, IDXD_IMS_BAR_PORTALS);
 
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret) {
@@ -593,7 +584,7 @@ static void idxd_ims_remove(struct pci_dev *pdev)
 	 */
 	idxd_ims_mdev_parent_remove(idev);
 	idxd_ims_debugfs_remove(idev);
-	idxd_ims_disable_error_interrupts(idev);
+	idxd_ims_set_error_interrupts(idev, false);
 	synchronize_irq(idev->misc_irq);
 	cancel_work_sync(&idev->halt_work);
 	idxd_ims_wq_remove(idev);
