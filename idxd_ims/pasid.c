@@ -28,6 +28,42 @@ static void idxd_ims_set_user_int(struct idxd_ims_dev *idev, bool enable)
 	iowrite32(gencfg, idev->reg_base + IDXD_GENCFG_OFFSET);
 }
 
+/*
+ * Allocate a PASID and attach the device's DMA domain to it: descriptors
+ * carrying it use the same addresses as the device's own DMA API mappings.
+ */
+static int idxd_ims_pasid_attach(struct idxd_ims_dev *idev, ioasid_t *pasid)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	ioasid_t id;
+	int ret;
+
+	if (!domain)
+		return -ENODEV;
+	id = iommu_alloc_global_pasid(dev);
+	if (id == IOMMU_PASID_INVALID)
+		return -ENOSPC;
+	ret = iommu_attach_device_pasid(domain, dev, id, NULL);
+	if (ret) {
+		iommu_free_global_pasid(id);
+		return ret;
+	}
+	*pasid = id;
+	return 0;
+}
+
+/* Undo idxd_ims_pasid_attach(). */
+static void idxd_ims_pasid_detach(struct idxd_ims_dev *idev, ioasid_t pasid)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	if (domain)
+		iommu_detach_device_pasid(domain, dev, pasid);
+	iommu_free_global_pasid(pasid);
+}
+
 /**
  * idxd_ims_pasid_setup() - enable the system PASID when the IOMMU allows it
  * @idev: the device
@@ -69,16 +105,10 @@ int idxd_ims_pasid_setup(struct idxd_ims_dev *idev)
 		dev_info(dev, "PASID capability not enabled by the IOMMU; kernel work runs without PASID\n");
 		return 0;
 	}
-	pasid = iommu_alloc_global_pasid(dev);
-	if (pasid == IOMMU_PASID_INVALID) {
-		dev_info(dev, "IOMMU has no global PASID for the device; kernel work runs without PASID\n");
-		return 0;
-	}
-	ret = iommu_attach_device_pasid(domain, dev, pasid, NULL);
+	ret = idxd_ims_pasid_attach(idev, &pasid);
 	if (ret) {
-		dev_info(dev, "IOMMU cannot attach PASID %u (%d); kernel work runs without PASID\n",
-			 pasid, ret);
-		iommu_free_global_pasid(pasid);
+		dev_info(dev, "no PASID from the IOMMU (%d); kernel work runs without PASID\n",
+			 ret);
 		return 0;
 	}
 
@@ -112,17 +142,11 @@ void idxd_ims_pasid_restore(struct idxd_ims_dev *idev)
  */
 void idxd_ims_pasid_teardown(struct idxd_ims_dev *idev)
 {
-	struct device *dev = &idev->pdev->dev;
-	struct iommu_domain *domain;
-
 	if (!idev->pasid_enabled)
 		return;
 
 	idxd_ims_set_user_int(idev, false);
-	domain = iommu_get_domain_for_dev(dev);
-	if (domain)
-		iommu_detach_device_pasid(domain, dev, idev->pasid);
-	iommu_free_global_pasid(idev->pasid);
+	idxd_ims_pasid_detach(idev, idev->pasid);
 	idev->pasid_enabled = false;
 	idev->pasid = IOMMU_NO_PASID;
 }
@@ -145,27 +169,17 @@ void idxd_ims_pasid_teardown(struct idxd_ims_dev *idev)
  */
 bool idxd_ims_pasid_vdev_alloc(struct idxd_ims_dev *idev, u32 *pasid)
 {
-	struct device *dev = &idev->pdev->dev;
-	struct iommu_domain *domain;
-	ioasid_t id;
 	int ret;
 
 	if (!idev->pasid_enabled)
 		return false;
-	domain = iommu_get_domain_for_dev(dev);
-	if (!domain)
-		return false;
-	id = iommu_alloc_global_pasid(dev);
-	if (id == IOMMU_PASID_INVALID)
-		return false;
-	ret = iommu_attach_device_pasid(domain, dev, id, NULL);
+	ret = idxd_ims_pasid_attach(idev, pasid);
 	if (ret) {
-		dev_info(dev, "IOMMU cannot attach PASID %u for a virtual device (%d)\n",
-			 id, ret);
-		iommu_free_global_pasid(id);
+		dev_info(&idev->pdev->dev,
+			 "no PASID from the IOMMU for a virtual device (%d)\n",
+			 ret);
 		return false;
 	}
-	*pasid = id;
 	return true;
 }
 
@@ -178,10 +192,5 @@ bool idxd_ims_pasid_vdev_alloc(struct idxd_ims_dev *idev, u32 *pasid)
  */
 void idxd_ims_pasid_vdev_free(struct idxd_ims_dev *idev, u32 pasid)
 {
-	struct device *dev = &idev->pdev->dev;
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-
-	if (domain)
-		iommu_detach_device_pasid(domain, dev, pasid);
-	iommu_free_global_pasid(pasid);
+	idxd_ims_pasid_detach(idev, pasid);
 }
