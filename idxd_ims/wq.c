@@ -157,6 +157,31 @@ static void group_write_config(struct idxd_ims_group *group)
 	writeq(flags, base + IDXD_GRPCFG_FLAGS);
 }
 
+/* Program a work queue (and the groups) and enable it in hardware. */
+static int wq_hw_enable(struct idxd_ims_wq *wq, const char *what)
+{
+	struct idxd_ims_conf *conf = wq->conf;
+	unsigned int i;
+
+	lockdep_assert_held(&conf->lock);
+
+	wq_write_config(wq);
+	for (i = 0; i < conf->num_groups; i++)
+		group_write_config(conf->groups[i]);
+	return conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, what);
+}
+
+/* Let the device finish a work queue's descriptors, then disable it. */
+static void wq_hw_disable(struct idxd_ims_wq *wq)
+{
+	u32 mask = idxd_ims_cmd_wq_mask_operand(wq->id);
+
+	lockdep_assert_held(&wq->conf->lock);
+
+	conf_cmd(wq->conf, IDXD_CMD_DRAIN_WQ, mask, "drain wq");
+	conf_cmd(wq->conf, IDXD_CMD_DISABLE_WQ, mask, "disable wq");
+}
+
 /*
  * Check that the configuration can be enabled: at least one configured
  * work queue, and every group holding a configured work queue has an
@@ -534,7 +559,6 @@ int idxd_ims_wq_enable(struct idxd_ims_wq *wq)
 	struct idxd_ims_wq_dma *wq_dma;
 	struct idxd_ims_irq *vector;
 	unsigned long flags;
-	unsigned int i;
 	int rc;
 
 	mutex_lock(&conf->lock);
@@ -542,10 +566,7 @@ int idxd_ims_wq_enable(struct idxd_ims_wq *wq)
 	if (rc)
 		goto out_unlock;
 
-	wq_write_config(wq);
-	for (i = 0; i < conf->num_groups; i++)
-		group_write_config(conf->groups[i]);
-	rc = conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, "enable wq");
+	rc = wq_hw_enable(wq, "enable wq");
 	if (rc)
 		goto out_unlock;
 
@@ -615,20 +636,17 @@ void idxd_ims_wq_disable(struct idxd_ims_wq *wq)
 	struct idxd_ims_conf *conf = wq->conf;
 	struct idxd_ims_wq_dma *wq_dma;
 	unsigned long flags;
-	u32 mask;
 
 	mutex_lock(&conf->lock);
 	if (!wq->enabled)
 		goto out_unlock;
 	wq_dma = wq->wq_dma;
-	mask = idxd_ims_cmd_wq_mask_operand(wq->id);
 
 	spin_lock_irqsave(&wq_dma->lock, flags);
 	wq_dma->accepting = false;
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 
-	conf_cmd(conf, IDXD_CMD_DRAIN_WQ, mask, "drain wq");
-	conf_cmd(conf, IDXD_CMD_DISABLE_WQ, mask, "disable wq");
+	wq_hw_disable(wq);
 
 	idxd_ims_irq_free(wq->vector);
 	wq->vector = NULL;
@@ -772,6 +790,15 @@ out_unlock:
 	return rc;
 }
 
+/* A work queue an administrator made for virtual devices, not in use */
+static bool wq_free_for_mdev(struct idxd_ims_wq *wq)
+{
+	lockdep_assert_held(&wq->conf->lock);
+
+	return wq->type == IDXD_WQT_MDEV && wq->dedicated &&
+	       wq_configured(wq) && !wq->mdev && !wq->enabled;
+}
+
 /**
  * idxd_ims_wq_mdev_available() - count work queues free to back a virtual
  *	device
@@ -789,13 +816,8 @@ unsigned int idxd_ims_wq_mdev_available(struct idxd_ims_dev *idev)
 	if (!conf)
 		return 0;
 	mutex_lock(&conf->lock);
-	for (i = 0; conf->enabled && i < conf->num_wqs; i++) {
-		struct idxd_ims_wq *wq = conf->wqs[i];
-
-		if (wq->type == IDXD_WQT_MDEV && wq->dedicated &&
-		    wq_configured(wq) && !wq->mdev && !wq->enabled)
-			free++;
-	}
+	for (i = 0; conf->enabled && i < conf->num_wqs; i++)
+		free += wq_free_for_mdev(conf->wqs[i]);
 	mutex_unlock(&conf->lock);
 	return free;
 }
@@ -838,13 +860,9 @@ struct idxd_ims_wq *idxd_ims_wq_mdev_get(struct idxd_ims_dev *idev,
 		rc = -ENODEV;
 		goto out_unlock;
 	}
-	for (i = 0; i < conf->num_wqs && !wq; i++) {
-		struct idxd_ims_wq *w = conf->wqs[i];
-
-		if (w->type == IDXD_WQT_MDEV && w->dedicated &&
-		    wq_configured(w) && !w->mdev && !w->enabled)
-			wq = w;
-	}
+	for (i = 0; i < conf->num_wqs && !wq; i++)
+		if (wq_free_for_mdev(conf->wqs[i]))
+			wq = conf->wqs[i];
 	if (!wq) {
 		rc = -ENOSPC;
 		goto out_unlock;
@@ -853,10 +871,7 @@ struct idxd_ims_wq *idxd_ims_wq_mdev_get(struct idxd_ims_dev *idev,
 	wq->mdev_halted = halted;
 	wq->mdev_pasid = pasid;
 	wq->mdev_pasid_en = pasid_en;
-	wq_write_config(wq);
-	for (i = 0; i < conf->num_groups; i++)
-		group_write_config(conf->groups[i]);
-	rc = conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, "enable wq for mdev");
+	rc = wq_hw_enable(wq, "enable wq for mdev");
 	if (rc)
 		goto out_unlock;
 
@@ -887,12 +902,10 @@ void idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq)
 {
 	struct idxd_ims_conf *conf = wq->conf;
 	unsigned long flags;
-	u32 mask = idxd_ims_cmd_wq_mask_operand(wq->id);
 
 	mutex_lock(&conf->lock);
 	if (wq->enabled) {
-		conf_cmd(conf, IDXD_CMD_DRAIN_WQ, mask, "drain wq");
-		conf_cmd(conf, IDXD_CMD_DISABLE_WQ, mask, "disable wq");
+		wq_hw_disable(wq);
 		wq->enabled = false;
 	}
 	spin_lock_irqsave(&conf->wq_dma_lock, flags);
