@@ -41,11 +41,30 @@ static void __iomem *idxd_ims_entry(struct idxd_ims_dev *idev,
 	       index * IDXD_IMS_ENTRY_SIZE;
 }
 
-static u32 idxd_ims_ctrl_pasid_bits(bool pasid_en, u32 pasid)
+/* Control word of an entry just programmed: masked, bound to the PASID */
+static u32 idxd_ims_masked_ctrl(bool pasid_en, u32 pasid)
 {
 	if (!pasid_en)
-		return 0;
-	return IDXD_IMS_CTRL_PASID_EN | FIELD_PREP(IDXD_IMS_CTRL_PASID, pasid);
+		return IDXD_IMS_CTRL_MASKED;
+	return IDXD_IMS_CTRL_MASKED | IDXD_IMS_CTRL_PASID_EN |
+	       FIELD_PREP(IDXD_IMS_CTRL_PASID, pasid);
+}
+
+/* Write an entry's control word and flush the posted write. */
+static void idxd_ims_entry_write_ctrl(void __iomem *entry, u32 ctrl)
+{
+	iowrite32(ctrl, entry + IDXD_IMS_ENTRY_CTRL);
+	ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+}
+
+/* Write an entry's message (address and data) and flush it. */
+static void idxd_ims_entry_write_msg(void __iomem *entry,
+				     const struct msi_msg *msg)
+{
+	iowrite32(msg->address_lo, entry + IDXD_IMS_ENTRY_ADDR_LO);
+	iowrite32(msg->address_hi, entry + IDXD_IMS_ENTRY_ADDR_HI);
+	iowrite32(msg->data, entry + IDXD_IMS_ENTRY_DATA);
+	ioread32(entry + IDXD_IMS_ENTRY_DATA);
 }
 
 #ifdef IDXD_IMS_HAVE_PCI_IMS
@@ -62,8 +81,7 @@ static void idxd_ims_chip_mask(struct irq_data *data)
 	void __iomem *entry = idxd_ims_irqd_entry(data);
 	u32 ctrl = ioread32(entry + IDXD_IMS_ENTRY_CTRL);
 
-	iowrite32(ctrl | IDXD_IMS_CTRL_MASKED, entry + IDXD_IMS_ENTRY_CTRL);
-	ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+	idxd_ims_entry_write_ctrl(entry, ctrl | IDXD_IMS_CTRL_MASKED);
 }
 
 static void idxd_ims_chip_unmask(struct irq_data *data)
@@ -71,8 +89,7 @@ static void idxd_ims_chip_unmask(struct irq_data *data)
 	void __iomem *entry = idxd_ims_irqd_entry(data);
 	u32 ctrl = ioread32(entry + IDXD_IMS_ENTRY_CTRL);
 
-	iowrite32(ctrl & ~IDXD_IMS_CTRL_MASKED, entry + IDXD_IMS_ENTRY_CTRL);
-	ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+	idxd_ims_entry_write_ctrl(entry, ctrl & ~IDXD_IMS_CTRL_MASKED);
 }
 
 /*
@@ -82,13 +99,8 @@ static void idxd_ims_chip_unmask(struct irq_data *data)
  */
 static void idxd_ims_chip_write_msg(struct irq_data *data, struct msi_msg *msg)
 {
-	void __iomem *entry = idxd_ims_irqd_entry(data);
-
 	irq_data_get_msi_desc(data)->msg = *msg;
-	iowrite32(msg->address_lo, entry + IDXD_IMS_ENTRY_ADDR_LO);
-	iowrite32(msg->address_hi, entry + IDXD_IMS_ENTRY_ADDR_HI);
-	iowrite32(msg->data, entry + IDXD_IMS_ENTRY_DATA);
-	ioread32(entry + IDXD_IMS_ENTRY_DATA);
+	idxd_ims_entry_write_msg(idxd_ims_irqd_entry(data), msg);
 }
 
 /*
@@ -104,14 +116,11 @@ static void idxd_ims_prepare_desc(struct irq_domain *domain,
 	void __iomem *table = (void __iomem __force *)info->data;
 	void __iomem *entry = table + desc->msi_index * IDXD_IMS_ENTRY_SIZE;
 	u64 cookie = desc->data.icookie.value;
-	u32 ctrl;
-
-	ctrl = IDXD_IMS_CTRL_MASKED |
-	       idxd_ims_ctrl_pasid_bits(cookie & IDXD_IMS_COOKIE_PASID_EN,
+	u32 ctrl = idxd_ims_masked_ctrl(cookie & IDXD_IMS_COOKIE_PASID_EN,
 					FIELD_GET(IDXD_IMS_COOKIE_PASID, cookie));
+
 	desc->data.dcookie.iobase = entry;
-	iowrite32(ctrl, entry + IDXD_IMS_ENTRY_CTRL);
-	ioread32(entry + IDXD_IMS_ENTRY_CTRL);
+	idxd_ims_entry_write_ctrl(entry, ctrl);
 	arg->hwirq = desc->msi_index;
 }
 
@@ -672,6 +681,7 @@ void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
 	struct idxd_ims_irq *irq;
 	struct msi_msg msg;
 	void __iomem *entry;
+	u32 ctrl;
 
 	mutex_lock(&idev->irq_lock);
 	list_for_each_entry(irq, &idev->irq_list, node) {
@@ -680,13 +690,9 @@ void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
 		if (irq->kind == IDXD_IMS_IRQ_IMS) {
 			entry = idxd_ims_entry(idev, irq->index);
 			get_cached_msi_msg(irq->virq, &msg);
-			iowrite32(msg.address_lo, entry + IDXD_IMS_ENTRY_ADDR_LO);
-			iowrite32(msg.address_hi, entry + IDXD_IMS_ENTRY_ADDR_HI);
-			iowrite32(msg.data, entry + IDXD_IMS_ENTRY_DATA);
-			iowrite32(IDXD_IMS_CTRL_MASKED |
-				  idxd_ims_ctrl_pasid_bits(irq->pasid_en,
-							   irq->pasid),
-				  entry + IDXD_IMS_ENTRY_CTRL);
+			idxd_ims_entry_write_msg(entry, &msg);
+			ctrl = idxd_ims_masked_ctrl(irq->pasid_en, irq->pasid);
+			idxd_ims_entry_write_ctrl(entry, ctrl);
 		} else {
 			idxd_ims_write_msix_perm(irq);
 		}
