@@ -10,7 +10,8 @@
  * MSI-X vector or an IMS table entry.
  *
  * Only dedicated work queues are modelled (no ENQCMD/ENQCMDS), DMA ignores
- * the PASID of a descriptor, and there is no event log or perfmon unit.
+ * the PASID of a descriptor, there is no perfmon unit, and the event log is
+ * optional (the "evl" property, off by default).
  *
  * Copyright (c) 2026 The idxd_ims authors
  *
