@@ -1416,7 +1416,10 @@ static void dsa_halt(IntelDSAState *s)
     }
 }
 
-/* BAR0 register access, in 32-bit units */
+/*
+ * BAR0 registers, accessed in 32-bit units: the memory core splits an
+ * 8-byte access into two, low dword first (.impl of dsa_mmio_ops).
+ */
 
 static uint64_t dsa_cap_qword(IntelDSAState *s, hwaddr off)
 {
@@ -1646,24 +1649,13 @@ static void dsa_write32(IntelDSAState *s, hwaddr off, uint32_t val)
 
 static uint64_t dsa_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
-    IntelDSAState *s = opaque;
-    uint64_t val = dsa_read32(s, addr);
-
-    if (size == 8) {
-        val |= (uint64_t)dsa_read32(s, addr + 4) << 32;
-    }
-    return val;
+    return dsa_read32(opaque, addr);
 }
 
 static void dsa_mmio_write(void *opaque, hwaddr addr, uint64_t val,
                            unsigned size)
 {
-    IntelDSAState *s = opaque;
-
-    dsa_write32(s, addr, val);
-    if (size == 8) {
-        dsa_write32(s, addr + 4, val >> 32);
-    }
+    dsa_write32(opaque, addr, val);
 }
 
 static const MemoryRegionOps dsa_mmio_ops = {
@@ -1676,7 +1668,7 @@ static const MemoryRegionOps dsa_mmio_ops = {
     },
     .impl = {
         .min_access_size = 4,
-        .max_access_size = 8,
+        .max_access_size = 4,
     },
 };
 
