@@ -317,6 +317,13 @@ struct IntelDSAState {
     unsigned long *ims_pending;
 
     DSAWQ wq[DSA_MAX_WQS];
+
+    /*
+     * Bounce buffers of the data operations (dsa_op_*).  Operations never
+     * nest (a batch runs its entries one after the other), and the
+     * re-entrancy guard keeps the device's own DMA from submitting work.
+     */
+    uint8_t bounce[2][DSA_CHUNK];
 };
 
 static uint32_t dsa_nvec(IntelDSAState *s)
@@ -589,7 +596,7 @@ static void dsa_op_memmove(IntelDSAState *s, uint64_t src, uint64_t dst,
                            uint32_t size, uint64_t dst2, uint32_t *crc,
                            DSAResult *res)
 {
-    g_autofree uint8_t *buf = g_malloc(DSA_CHUNK);
+    uint8_t *buf = s->bounce[0];
     bool down = dst > src && dst < src + size;
     uint64_t done = 0;
 
@@ -627,7 +634,7 @@ static void dsa_op_memmove(IntelDSAState *s, uint64_t src, uint64_t dst,
 static void dsa_op_fill(IntelDSAState *s, uint64_t pattern, uint64_t dst,
                         uint32_t size, DSAResult *res)
 {
-    g_autofree uint8_t *buf = g_malloc(DSA_CHUNK);
+    uint8_t *buf = s->bounce[0];
     uint64_t done = 0;
     uint32_t i;
 
@@ -653,8 +660,8 @@ static void dsa_op_fill(IntelDSAState *s, uint64_t pattern, uint64_t dst,
 static void dsa_op_compare(IntelDSAState *s, uint64_t src1, uint64_t src2,
                            uint64_t pattern, uint32_t size, DSAResult *res)
 {
-    g_autofree uint8_t *a = g_malloc(DSA_CHUNK);
-    g_autofree uint8_t *b = g_malloc(DSA_CHUNK);
+    uint8_t *a = s->bounce[0];
+    uint8_t *b = s->bounce[1];
     uint64_t done = 0;
     uint32_t i;
 
@@ -692,7 +699,7 @@ static void dsa_op_compare(IntelDSAState *s, uint64_t src1, uint64_t src2,
 
 static void dsa_op_crc(IntelDSAState *s, const uint8_t *d, DSAResult *res)
 {
-    g_autofree uint8_t *buf = g_malloc(DSA_CHUNK);
+    uint8_t *buf = s->bounce[0];
     uint32_t flags = ldl_le_p(d + 4) & 0xffffff;
     uint64_t src = ldq_le_p(d + 16);
     uint64_t dst = ldq_le_p(d + 24);
