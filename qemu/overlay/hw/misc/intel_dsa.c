@@ -1160,9 +1160,8 @@ static void dsa_reset_state(IntelDSAState *s)
     for (i = 0; i < DSA_MAX_WQS; i++) {
         dsa_reset_wq(&s->wq[i]);
     }
-    if (s->delay_timer) {
-        timer_del(s->delay_timer);
-    }
+    qemu_bh_cancel(s->bh);
+    timer_del(s->delay_timer);
 }
 
 /* Validate groups and WQ sizes before enabling the device. */
@@ -1862,13 +1861,10 @@ static void dsa_exit(PCIDevice *pdev)
     msix_uninit(pdev, &s->bar0, &s->bar0);
 }
 
+/* MSI-X is reset by the PCI core (pci_do_device_reset) after this. */
 static void dsa_qdev_reset(DeviceState *dev)
 {
-    IntelDSAState *s = INTEL_DSA(dev);
-
-    qemu_bh_cancel(s->bh);
-    dsa_reset_state(s);
-    msix_reset(PCI_DEVICE(dev));
+    dsa_reset_state(INTEL_DSA(dev));
 }
 
 static Property dsa_properties[] = {
