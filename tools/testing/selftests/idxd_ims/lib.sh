@@ -28,9 +28,13 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# at_exit CMD: run the function CMD (no arguments) when the test exits.
+# at_exit CMD: run the function CMD (no arguments) when the test exits,
+# once however often it is registered (at its first registration's place).
 at_exit() {
-	cleanup_cmds="$1 $cleanup_cmds"
+	case " $cleanup_cmds " in
+	*" $1 "*) ;;
+	*) cleanup_cmds="$1 $cleanup_cmds" ;;
+	esac
 }
 
 skip() {
@@ -534,10 +538,7 @@ mdev_available() {
 # entries in group 0 with plain sysfs writes (accel-config does not know
 # type mdev); register the configuration reset for the exit first.
 mdev_setup_wq() {
-	case "$cleanup_cmds" in
-	*sysfs_reset_config*) ;;
-	*) at_exit sysfs_reset_config ;;
-	esac
+	at_exit sysfs_reset_config
 	sysfs_setup_wq "$1" "$2" mdev "idxd_ims_mdev$1" ||
 		fail "cannot configure wq $1 as a type-mdev WQ through sysfs"
 }
@@ -563,8 +564,7 @@ mdev_create() {
 	MDEV_UUID=$(mdev_new_uuid)
 	echo "$MDEV_UUID" > "$(mdev_type_dir)/create" || return 1
 	mdev_created="$mdev_created $MDEV_UUID"
-	[ -n "$mdev_cleanup" ] || at_exit mdev_remove_all
-	mdev_cleanup=1
+	at_exit mdev_remove_all
 }
 
 # mdev_remove UUID: remove an mdev; returns the write's status
