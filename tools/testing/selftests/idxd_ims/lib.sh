@@ -558,11 +558,16 @@ mdev_new_uuid() {
 	fi
 }
 
-# mdev_create: create one mdev of MDEV_TYPE; sets MDEV_UUID. Returns the
-# write's status (the test decides whether a failure is expected).
+# mdev_create: create one mdev of MDEV_TYPE; sets MDEV_UUID, and MDEV_ERR
+# to the shell's error message when the write fails. Returns the write's
+# status (the test decides whether a failure is expected); an mdev created
+# is removed at exit.
 mdev_create() {
 	MDEV_UUID=$(mdev_new_uuid)
-	echo "$MDEV_UUID" > "$(mdev_type_dir)/create" || return 1
+	MDEV_ERR=$( (echo "$MDEV_UUID" > "$(mdev_type_dir)/create") 2>&1) || {
+		log "mdev create refused: $MDEV_ERR"
+		return 1
+	}
 	mdev_created="$mdev_created $MDEV_UUID"
 	at_exit mdev_remove_all
 }

@@ -33,9 +33,9 @@ uuid=$MDEV_UUID
 log "created $uuid"
 [ "$(mdev_available)" = 0 ] ||
 	fail "available_instances is $(mdev_available) after creating the only mdev"
-err=$(mdev_write_err "$(mdev_type_dir)/create" "$(mdev_new_uuid)")
-echo "$err" | grep -q "No space left on device" ||
-	fail "creating a second mdev with no free WQ: '${err:-success}', expected ENOSPC"
+mdev_create && fail "a second mdev was created with no free WQ"
+echo "$MDEV_ERR" | grep -q "No space left on device" ||
+	fail "creating a second mdev with no free WQ: '$MDEV_ERR', expected ENOSPC"
 [ -e "$MDEV_DEVS/$uuid/iommu_group" ] || fail "$uuid has no IOMMU group"
 
 # --- the mdev's attributes ---

@@ -31,21 +31,15 @@ mdev_enable_device
 [ "$(mdev_available)" = 0 ] ||
 	fail "available_instances is $(mdev_available) in the MSI-X fallback, expected 0"
 
-dmesg_lines=$(dmesg | wc -l)
-uuid=$(mdev_new_uuid)
-err=$(mdev_write_err "$(mdev_type_dir)/create" "$uuid")
-if [ -z "$err" ]; then
-	mdev_created=$uuid
-	at_exit mdev_remove_all
-	fail "an mdev was created in the MSI-X fallback"
-fi
-echo "$err" | grep -q "No such device" ||
-	fail "create in the MSI-X fallback: '$err', expected ENODEV"
-[ ! -e "$MDEV_DEVS/$uuid" ] || fail "$uuid exists after the refused create"
-why=$(dmesg | tail -n +$((dmesg_lines + 1)) | grep -i "mdev\|virtual device" |
+mark=$(log_mark)
+mdev_create && fail "an mdev was created in the MSI-X fallback"
+echo "$MDEV_ERR" | grep -q "No such device" ||
+	fail "create in the MSI-X fallback: '$MDEV_ERR', expected ENODEV"
+[ ! -e "$MDEV_DEVS/$MDEV_UUID" ] || fail "$MDEV_UUID exists after the refused create"
+why=$(dmesg | tail -n +$((mark + 1)) | grep -i "mdev\|virtual device" |
 	grep -i "ims\|msi-x\|fallback")
 [ -n "$why" ] ||
-	fail "no kernel message explains the refused create; new lines: $(dmesg | tail -n +$((dmesg_lines + 1)) | tr '\n' ';')"
+	fail "no kernel message explains the refused create; new lines: $(dmesg | tail -n +$((mark + 1)) | tr '\n' ';')"
 log "kernel says: $why"
 [ "$(cat "$(wq_dir 0)/state")" != enabled ] || fail "the type-mdev WQ was enabled by the refused create"
 pass "mdev creation refused in the MSI-X fallback, with a reason"
