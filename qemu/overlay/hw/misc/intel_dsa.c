@@ -1164,17 +1164,25 @@ static void dsa_reset_state(IntelDSAState *s)
     timer_del(s->delay_timer);
 }
 
-/* Validate groups and WQ sizes before enabling the device. */
-static uint32_t dsa_check_config(IntelDSAState *s)
+/* Whether the WQCFG sizes of all WQs fit in WQCAP's total WQ size */
+static bool dsa_wq_sizes_fit(IntelDSAState *s)
 {
-    uint64_t wqs_seen = 0, engs_seen = 0;
     uint32_t total = 0;
-    uint32_t g, i;
+    uint32_t i;
 
     for (i = 0; i < s->num_wqs; i++) {
         total += wq_size(&s->wq[i]);
     }
-    if (total > s->total_wq_size) {
+    return total <= s->total_wq_size;
+}
+
+/* Validate groups and WQ sizes before enabling the device. */
+static uint32_t dsa_check_config(IntelDSAState *s)
+{
+    uint64_t wqs_seen = 0, engs_seen = 0;
+    uint32_t g;
+
+    if (!dsa_wq_sizes_fit(s)) {
         return CMDSTS_ERR_WQ_SIZE_ERANGE;
     }
     for (g = 0; g < s->num_groups; g++) {
@@ -1214,7 +1222,6 @@ static bool dsa_wq_in_group(IntelDSAState *s, uint32_t idx)
 static uint32_t dsa_enable_wq(IntelDSAState *s, uint32_t idx)
 {
     DSAWQ *wq;
-    uint32_t total = 0, i;
 
     if (idx >= s->num_wqs) {
         return CMDSTS_INVAL_WQIDX;
@@ -1229,10 +1236,7 @@ static uint32_t dsa_enable_wq(IntelDSAState *s, uint32_t idx)
     if (!wq_size(wq)) {
         return CMDSTS_ERR_WQ_SIZE;
     }
-    for (i = 0; i < s->num_wqs; i++) {
-        total += wq_size(&s->wq[i]);
-    }
-    if (total > s->total_wq_size) {
+    if (!dsa_wq_sizes_fit(s)) {
         return CMDSTS_ERR_WQ_SIZE_ERANGE;
     }
     if (!((wq->cfg[2] >> 4) & 0xf)) {
