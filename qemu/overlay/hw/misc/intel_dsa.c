@@ -1116,8 +1116,9 @@ static void dsa_submit(IntelDSAState *s, uint32_t wq_idx, uint32_t page,
         occ >= wq_size(wq)) {
         s->dropped_descs++;
         qemu_log_mask(LOG_GUEST_ERROR,
-                      "intel-dsa: descriptor dropped, WQ %u %s\n", wq_idx,
-                      wq_enabled(wq) ? "full" : "not enabled");
+                      "intel-dsa: descriptor dropped on WQ %u, %s\n", wq_idx,
+                      s->gensts != GENSTS_ENABLED ? "device not enabled" :
+                      !wq_enabled(wq) ? "WQ not enabled" : "WQ full");
         return;
     }
     d = &wq->ring[(wq->head + occ) % s->total_wq_size];
