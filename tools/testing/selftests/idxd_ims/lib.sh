@@ -405,6 +405,8 @@ bind_kernel_wqs() {
 			fail "cannot configure wq $_w through sysfs"
 	done
 	echo "$CONF" > /sys/bus/dsa/drivers/idxd/bind || fail "cannot enable $CONF"
+	[ "$(cat "$(conf_dir)/state")" = enabled ] ||
+		fail "$CONF not enabled after bind"
 	for _w in "$@"; do
 		basename "$(wq_dir "$_w")" > /sys/bus/dsa/drivers/dmaengine/bind ||
 			fail "cannot enable wq $_w"
@@ -413,17 +415,18 @@ bind_kernel_wqs() {
 	done
 }
 
-# dmatest_start CHANNELS ITERATIONS THREADS [TIMEOUT_MS]: start a memcpy
-# run of dmatest with THREADS threads on each of CHANNELS (a list), buffers
-# of 4 KiB and a completion timeout per transfer (default 5 s); remembers
+# dmatest_start CHANNELS ITERATIONS THREADS [TIMEOUT_MS [BUF_SIZE]]: start
+# a run of dmatest (memcpy, or what $DMATEST/dmatest says) with THREADS
+# threads on each of CHANNELS (a list), buffers of BUF_SIZE bytes (default
+# 4 KiB) and a completion timeout per transfer (default 5 s); remembers
 # where the kernel log stood.
 dmatest_start() {
-	dmatest_log_start=$(dmesg | wc -l)
+	dmatest_log_start=$(log_mark)
 	echo 0 > $DMATEST/run
 	echo "${4:-5000}" > $DMATEST/timeout
 	echo "$2" > $DMATEST/iterations
 	echo "$3" > $DMATEST/threads_per_chan
-	echo 4096 > $DMATEST/test_buf_size
+	echo "${5:-4096}" > $DMATEST/test_buf_size
 	for _c in $1; do
 		echo "$_c" > $DMATEST/channel || fail "dmatest refused channel $_c"
 	done

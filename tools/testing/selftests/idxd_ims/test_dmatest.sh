@@ -14,31 +14,11 @@ TEST=${TEST:-test_dmatest}
 command -v setup_device > /dev/null || . "$(dirname "$0")/lib.sh"
 
 ITERATIONS=${DMATEST_ITERATIONS:-40}
-DMATEST=/sys/module/dmatest/parameters
 
 setup_device
 CONF=$(conf_name) || fail "no dsa bus device under $BDF"
-at_exit sysfs_reset_config
-
-unload_dmatest() {
-	echo 0 > $DMATEST/run
-	modprobe -r dmatest
-}
-modprobe dmatest 2> /dev/null || skip "dmatest module not available"
-at_exit unload_dmatest
-
-for w in 0 1; do
-	sysfs_setup_kernel_wq $w 8 || fail "cannot configure wq $w through sysfs"
-done
-echo "$CONF" > /sys/bus/dsa/drivers/idxd/bind || fail "cannot enable $CONF"
-[ "$(cat "$(conf_dir)/state")" = enabled ] || fail "$CONF not enabled after bind"
-for w in 0 1; do
-	name=$(basename "$(wq_dir $w)")
-	echo "$name" > /sys/bus/dsa/drivers/dmaengine/bind ||
-		fail "cannot enable $name"
-	[ "$(cat "$(wq_dir $w)/state")" = enabled ] ||
-		fail "$name not enabled after bind"
-done
+bind_kernel_wqs 8 0 1
+load_dmatest
 
 mode=$(cat "$(conf_dir)/completion_irqs")
 for w in 0 1; do
@@ -69,18 +49,19 @@ for w in 0 1; do
 done
 log "work queue vectors: system PASID $spasid"
 
-# dmatest_run WHAT: add every channel, run dmatest and wait for it; fail on
-# any failed transfer. Leaves this run's dmatest lines in $out.
+# dmatest_run WHAT KIND THREADS: run dmatest with THREADS threads (named
+# KIND0, KIND1, ...) on every channel and wait for it; fail on any failed
+# transfer and unless every thread reports ITERATIONS clean transfers.
 dmatest_run() {
-	before=$(dmesg | wc -l)
+	dmatest_start "$chans" "$ITERATIONS" "$3" 10000 16384
+	dmatest_finish 300
+	[ "$(dmatest_count 'result #')" -eq 0 ] ||
+		fail "dmatest $1 reported failed transfers"
 	for c in $chans; do
-		echo "$c" > $DMATEST/channel || fail "dmatest refused channel $c for $1"
+		n=$(dmatest_count "$c-$2[0-9]+: summary $ITERATIONS tests, 0 failures")
+		[ "$n" -eq "$3" ] ||
+			fail "$n of $3 threads on $c reported a clean $1 summary"
 	done
-	echo 1 > $DMATEST/run
-	cat $DMATEST/wait > /dev/null
-	out=$(dmesg | tail -n +$((before + 1)) | grep 'dmatest: ')
-	echo "$out" | sed 's/^/# /'
-	echo "$out" | grep -q 'result #' && fail "dmatest $1 reported failed transfers"
 }
 
 chans=$(dma_channels)
@@ -89,17 +70,7 @@ nchan=$(echo "$chans" | grep -c chan)
 
 irq_before0=$(irq_count "idxd_ims-wq${CONF#???}.0")
 irq_before1=$(irq_count "idxd_ims-wq${CONF#???}.1")
-
-echo 10000 > $DMATEST/timeout
-echo "$ITERATIONS" > $DMATEST/iterations
-echo 1 > $DMATEST/threads_per_chan
-echo 16384 > $DMATEST/test_buf_size
-dmatest_run memcpy
-for c in $chans; do
-	echo "$out" | grep -q "$c-copy0: summary $ITERATIONS tests, 0 failures" ||
-		fail "no clean summary for $c"
-done
-
+dmatest_run memcpy copy 1
 irq_after0=$(irq_count "idxd_ims-wq${CONF#???}.0")
 irq_after1=$(irq_count "idxd_ims-wq${CONF#???}.1")
 [ $((irq_after0 - irq_before0)) -ge "$ITERATIONS" ] ||
@@ -111,13 +82,9 @@ irq_after1=$(irq_count "idxd_ims-wq${CONF#???}.1")
 ops="memcpy"
 opcap_low=$(sed 's/.*,//' "$(conf_dir)/op_cap")
 if [ $((0x$opcap_low & 0x10)) -ne 0 ]; then
-	echo 0 > $DMATEST/run
 	echo 1 > $DMATEST/dmatest
-	dmatest_run memset
-	for c in $chans; do
-		echo "$out" | grep -q "$c-set0: summary $ITERATIONS tests, 0 failures" ||
-			fail "no clean memset summary for $c"
-	done
+	dmatest_run memset set 1
+	echo 0 > $DMATEST/dmatest
 	ops="$ops, memset"
 else
 	log "device has no MEMFILL: memset not tested"
@@ -125,13 +92,7 @@ fi
 
 # several threads per channel: concurrent submission and completion, with
 # no more threads than the 8 descriptor slots of each work queue
-echo 0 > $DMATEST/run
-echo 0 > $DMATEST/dmatest
-echo 4 > $DMATEST/threads_per_chan
-dmatest_run "with 4 threads per channel"
-n=$(echo "$out" | grep -c "summary $ITERATIONS tests, 0 failures")
-[ "$n" -eq $((4 * nchan)) ] ||
-	fail "$n of $((4 * nchan)) threads reported a clean summary: $out"
+dmatest_run "with 4 threads per channel" copy 4
 ops="$ops, 4 threads/channel"
 
 pass "$nchan channels x $ITERATIONS transfers ($ops), interrupts on $mode vectors"
