@@ -11,13 +11,12 @@ TEST=test_model_upstream_idxd
 
 ITERATIONS=1000
 conf=/tmp/upstream-idxd.json
-dmesg_log=/tmp/upstream-idxd.dmesg
 
 cleanup() {
-	rmmod dmatest 2>/dev/null
 	[ -n "$dev" ] && accel-config disable-device "$dev" >/dev/null 2>&1
 	rmmod idxd 2>/dev/null
 	rmmod idxd_bus 2>/dev/null
+	rm -f $conf
 }
 
 require_root
@@ -49,19 +48,14 @@ done
 [ -n "$chan" ] || fail "no dmaengine channel after enabling wq$id.0"
 log "testing channel $chan"
 
-dmesg -c > /dev/null
-modprobe dmatest timeout=10000 iterations=$ITERATIONS test_buf_size=4096 ||
-	fail "modprobe dmatest"
-echo "$chan" > /sys/module/dmatest/parameters/channel
-echo 1 > /sys/module/dmatest/parameters/run
-cat /sys/module/dmatest/parameters/wait > /dev/null
-dmesg > $dmesg_log
-grep 'dmatest: ' $dmesg_log | sed 's/^/# /'
+load_dmatest
+dmatest_start "$chan" $ITERATIONS 1 10000
+dmatest_finish 900
 
-summary=$(grep "$chan-copy0: summary" $dmesg_log)
+summary=$(echo "$dmatest_out" | grep "$chan-copy0: summary")
 [ -n "$summary" ] || fail "dmatest printed no summary for $chan"
 echo "$summary" | grep -q "summary $ITERATIONS tests, 0 failures" ||
 	fail "dmatest: $summary"
-grep -q 'dmatest: .*result #' $dmesg_log && fail "dmatest reported failed results"
+[ "$(dmatest_count 'result #')" -eq 0 ] || fail "dmatest reported failed results"
 
 pass "upstream idxd + accel-config + dmatest: $ITERATIONS copies, 0 failures"
