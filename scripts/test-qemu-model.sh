@@ -90,36 +90,33 @@ fi
 # MOVDIR64B executed by a guest: a multiboot program copies a line and
 # checks that a misaligned destination faults; without the CPUID bit
 # (-cpu qemu64) the instruction must be undefined.
-movdir64b_run() {
-	timeout 120 "$bin" -machine q35 -accel tcg -cpu "$1" -nodefaults \
+# Usage: movdir64b_check <cpu model> <expected guest output> <test name>
+movdir64b_check() {
+	local out
+
+	n=$((n + 1))
+	out=$(timeout 120 "$bin" -machine q35 -accel tcg -cpu "$1" -nodefaults \
 		-display none -no-reboot -serial stdio \
 		-L /usr/share/seabios -L /usr/share/qemu \
 		-kernel "$wrap/movdir64b.elf" 2>&1 | tr -d '\033' |
-		grep -ao 'MOVDIR64B-[A-Z-]*' | tr '\n' ' '
+		grep -ao 'MOVDIR64B-[A-Z-]*' | tr '\n' ' ')
+	if [ "$out" = "$2" ]; then
+		echo "ok $n - $3 (-cpu $1)"
+	else
+		echo "not ok $n - $3 (-cpu $1)"
+		echo "# guest printed: $out"
+		fail=1
+	fi
 }
 
 if command -v as >/dev/null && command -v ld >/dev/null &&
 	as --32 -o "$wrap/movdir64b.o" "$TOP/qemu/host-tests/movdir64b.S" &&
 	ld -m elf_i386 -Ttext=0x100000 -e _start -o "$wrap/movdir64b.elf" \
 		"$wrap/movdir64b.o"; then
-	n=$((n + 1))
-	out=$(movdir64b_run max)
-	if [ "$out" = "MOVDIR64B-COPY-OK MOVDIR64B-GP-OK " ]; then
-		echo "ok $n - MOVDIR64B copies 64 bytes and #GPs on a misaligned destination (-cpu max)"
-	else
-		echo "not ok $n - MOVDIR64B copies 64 bytes and #GPs on a misaligned destination (-cpu max)"
-		echo "# guest printed: $out"
-		fail=1
-	fi
-	n=$((n + 1))
-	out=$(movdir64b_run qemu64)
-	if [ "$out" = "MOVDIR64B-UD " ]; then
-		echo "ok $n - MOVDIR64B is undefined without its CPUID bit (-cpu qemu64)"
-	else
-		echo "not ok $n - MOVDIR64B is undefined without its CPUID bit (-cpu qemu64)"
-		echo "# guest printed: $out"
-		fail=1
-	fi
+	movdir64b_check max "MOVDIR64B-COPY-OK MOVDIR64B-GP-OK " \
+		"MOVDIR64B copies 64 bytes and #GPs on a misaligned destination"
+	movdir64b_check qemu64 "MOVDIR64B-UD " \
+		"MOVDIR64B is undefined without its CPUID bit"
 else
 	n=$((n + 1))
 	echo "ok $n - MOVDIR64B guest program # SKIP binutils (as/ld) missing or failed"
