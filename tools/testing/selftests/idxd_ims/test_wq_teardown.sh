@@ -12,18 +12,10 @@ TEST=test_wq_teardown
 
 setup_device
 CONF=$(conf_name) || fail "no dsa bus device under $BDF"
-at_exit sysfs_reset_config
 
 # enable_two_wqs: configure wq 0 and 1 with sysfs writes and enable them
 enable_two_wqs() {
-	for w in 0 1; do
-		sysfs_setup_kernel_wq $w 4 || fail "cannot configure wq $w"
-	done
-	echo "$CONF" > /sys/bus/dsa/drivers/idxd/bind || fail "cannot enable $CONF"
-	for w in 0 1; do
-		basename "$(wq_dir $w)" > /sys/bus/dsa/drivers/dmaengine/bind ||
-			fail "cannot enable wq $w"
-	done
+	bind_kernel_wqs 4 0 1
 	[ "$(dma_channels | grep -c chan)" -eq 2 ] || fail "expected 2 channels"
 	[ "$(cat "$(conf_dir)/ims_in_use")" -ge 0 ] || fail "ims_in_use unreadable"
 }
