@@ -153,10 +153,15 @@ test_cmd() {
 	echo "$*" > "$TDIR/test"
 }
 
-# vector_rows: vectors allocated by the test hook, one per line:
-# index virq kind pasid_en pasid ctrl masked requested count name
+# vector_rows_all: every vector row of the debugfs vectors table, one per
+# line: index virq kind pasid_en pasid ctrl masked requested count name
+vector_rows_all() {
+	grep -v '^#' "$TDIR/vectors" | grep -v ':'
+}
+
+# vector_rows: the rows of the vectors allocated by the test hook
 vector_rows() {
-	grep -v '^#' "$TDIR/vectors" | grep -v ':' | awk '$10 == "idxd_ims-test"'
+	vector_rows_all | awk '$10 == "idxd_ims-test"'
 }
 
 # vector_field INDEX COLUMN: print one column of a test vector's row.
@@ -605,11 +610,6 @@ mdev_ims_rows() {
 	mdev_attr "$1" vectors | while read -r _k _idx; do
 		vector_rows_all | awk -v i="$_idx" '$1 == i && $3 == "ims"'
 	done
-}
-
-# vector_rows_all: every vector row of the debugfs vectors table
-vector_rows_all() {
-	grep -v '^#' "$TDIR/vectors" | grep -v ':'
 }
 
 # run_guest ARGS...: run mdev_guest ARGS ([options] UUID SCENARIO [N]) in

@@ -15,7 +15,7 @@ at_exit free_test_vectors
 size=$(ims_size)
 [ "$size" -gt 0 ] || fail "IMS mode with an empty IMS table"
 # entries already used by the driver itself (the kernel WQ's vector)
-used=$(grep -v '^#' "$TDIR/vectors" | grep -vc ':')
+used=$(vector_rows_all | wc -l)
 want=$((size - used))
 log "IMS table: $size entries, $used in use by the driver"
 
@@ -25,11 +25,9 @@ if test_cmd alloc 1 2> /dev/null; then
 fi
 got=$(vector_rows | wc -l)
 [ "$got" -eq "$want" ] || fail "test hook holds $got entries, expected $want"
-distinct=$(grep -v '^#' "$TDIR/vectors" | grep -v ':' | awk '{ print $1 }' |
-	sort -n | uniq | wc -l)
+distinct=$(vector_rows_all | awk '{ print $1 }' | sort -n | uniq | wc -l)
 [ "$distinct" -eq "$size" ] || fail "$distinct distinct indexes in use, expected $size"
-max=$(grep -v '^#' "$TDIR/vectors" | grep -v ':' | awk '{ print $1 }' |
-	sort -n | tail -n 1)
+max=$(vector_rows_all | awk '{ print $1 }' | sort -n | tail -n 1)
 [ "$max" -eq $((size - 1)) ] || fail "highest index in use is $max, expected $((size - 1))"
 
 # Fire every entry. The CPUs have far fewer interrupt vectors than the
@@ -40,6 +38,11 @@ max=$(grep -v '^#' "$TDIR/vectors" | grep -v ':' | awk '{ print $1 }' |
 BATCH=128
 all=/tmp/$TEST.all
 batch=/tmp/$TEST.batch
+# shellcheck disable=SC2317 # called through at_exit
+remove_lists() {
+	rm -f "$all" "$batch"
+}
+at_exit remove_lists
 vector_rows | awk '{ print $1 }' > "$all"
 total=$(wc -l < "$all")
 start=1
@@ -65,5 +68,4 @@ while [ "$start" -le "$total" ]; do
 	log "entries $(head -n 1 "$batch")..$(tail -n 1 "$batch") fired"
 	start=$((start + BATCH))
 done
-rm -f "$all" "$batch"
 pass "all $want free entries allocated at once; each fired, one interrupt each"

@@ -12,7 +12,7 @@ require_ims
 at_exit free_test_vectors
 
 size=$(ims_size)
-used=$(grep -v '^#' "$TDIR/vectors" | grep -vc ':')
+used=$(vector_rows_all | wc -l)
 want=$((size - used))
 test_cmd alloc $want || fail "could not fill the IMS table ($want entries)"
 
