@@ -34,10 +34,8 @@ done
 errors=$(($(count_msgs "software error 0x19") - errors_before))
 [ $errors -ge 1 ] || fail "no software error was reported"
 log "$errors software error reports for $((BURSTS * BURST_LEN)) bad descriptors"
-state=/sys/bus/dsa/devices/$(conf_name)/state
-if [ -r "$state" ] && grep -q halted "$state"; then
-	fail "device halted"
-fi
+state=$(cat "$(conf_dir)/state")
+[ "$state" = enabled ] || fail "device $state after the software errors"
 
 test_cmd alloc 1 || fail "cannot allocate a vector after the errors"
 idx=$(vector_rows | awk '{ print $1 }')
