@@ -11,6 +11,7 @@ setup_device
 require_ims
 at_exit free_test_vectors
 
+mark=$(log_mark)
 if out=$(test_cmd bad_template 2>&1); then
 	fail "the broken template was accepted"
 fi
@@ -18,9 +19,9 @@ case "$out" in
 *"Invalid argument"*) ;;
 *) fail "unexpected result of the broken template: $out" ;;
 esac
-dmesg | grep -q "IMS: template chip has no irq_write_msi_msg" ||
+wait_log "$mark" "IMS: template chip has no irq_write_msi_msg" 1 ||
 	fail "PCI/IMS core gave no message about the missing callback"
-dmesg | grep -q "irq_write_msi_msg rejected as expected" ||
+wait_log "$mark" "irq_write_msi_msg rejected as expected" 1 ||
 	fail "driver did not report the rejection"
 [ "$(ims_mode)" = ims ] || fail "driver lost its IMS domain"
 test_cmd alloc 1 || fail "IMS domain unusable after the rejected template"
