@@ -45,13 +45,14 @@ run enable-wq "$WQ"
 [ -n "$(dma_channels)" ] || fail "no dmaengine channel after enable-wq"
 
 list=$(accel-config list 2>&1) || fail "accel-config list failed: $list"
-echo "$list" | tr -d ' \n' > /tmp/idxd_ims_list.$$
+flat=$(echo "$list" | tr -d ' \n')
 for want in "\"dev\":\"$CONF\"" "\"dev\":\"wq$N.1\"" '"state":"enabled"' \
 	    '"size":12' '"priority":7' '"name":"roundtrip"'; do
-	grep -qF "$want" /tmp/idxd_ims_list.$$ ||
-		{ rm -f /tmp/idxd_ims_list.$$; fail "list lacks $want: $list"; }
+	case "$flat" in
+	*"$want"*) ;;
+	*) fail "list lacks $want: $list" ;;
+	esac
 done
-rm -f /tmp/idxd_ims_list.$$
 
 run save-config -s "$SAVED"
 grep -q "wq$N.1" "$SAVED" || fail "save-config did not save wq$N.1"
