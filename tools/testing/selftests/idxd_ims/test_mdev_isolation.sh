@@ -13,22 +13,33 @@ TEST=test_mdev_isolation
 WQ_SIZE=8
 LOOPS=${MDEV_LOOPS:-1000}
 STORM=${MDEV_STORM:-2000}
-outdir=$(mktemp -d)
 
 setup_device
 require_ims
 require_mdev
-at_exit remove_outdir
 
+# shellcheck disable=SC2317 # called through at_exit
 remove_outdir() {
 	rm -rf "$outdir"
 }
+outdir=$(mktemp -d) || fail "mktemp -d failed"
+at_exit remove_outdir
+
+# stop_guests: stop the background guests still running (for at_exit: a
+# guest keeps its mdev open, and removing the mdev waits for the close)
+# shellcheck disable=SC2317 # called through at_exit
+stop_guests() {
+	for _pid in "$outdir"/*.pid; do
+		[ -e "$_pid" ] && kill "$(cat "$_pid")" 2> /dev/null
+	done
+}
 
 # guest_bg NAME ARGS...: start mdev_guest ARGS in the background, output in
-# $outdir/NAME; its pid in $outdir/NAME.pid
+# $outdir/NAME; its pid in $outdir/NAME.pid until guest_wait
 guest_bg() {
 	_name=$1
 	shift
+	at_exit stop_guests
 	"$MDEV_GUEST" "$@" > "$outdir/$_name" 2>&1 &
 	echo $! > "$outdir/$_name.pid"
 }
@@ -44,6 +55,7 @@ guest_window() {
 guest_wait() {
 	wait "$(cat "$outdir/$1.pid")"
 	_rc=$?
+	rm -f "$outdir/$1.pid"
 	sed "s/^/#   $1: /" "$outdir/$1"
 	return $_rc
 }
