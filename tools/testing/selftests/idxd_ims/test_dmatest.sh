@@ -82,9 +82,9 @@ irq_after1=$(irq_count "idxd_ims-wq${CONF#???}.1")
 ops="memcpy"
 opcap_low=$(sed 's/.*,//' "$(conf_dir)/op_cap")
 if [ $((0x$opcap_low & 0x10)) -ne 0 ]; then
-	echo 1 > $DMATEST/dmatest
+	echo 1 > "$DMATEST/dmatest"
 	dmatest_run memset set 1
-	echo 0 > $DMATEST/dmatest
+	echo 0 > "$DMATEST/dmatest"
 	ops="$ops, memset"
 else
 	log "device has no MEMFILL: memset not tested"

@@ -16,7 +16,7 @@ cleanup() {
 	[ -n "$dev" ] && accel-config disable-device "$dev" >/dev/null 2>&1
 	rmmod idxd 2>/dev/null
 	rmmod idxd_bus 2>/dev/null
-	rm -f $conf
+	rm -f "$conf"
 }
 
 require_root
