@@ -300,18 +300,6 @@ static int vdev_ioctl_get_irq_info(void __user *arg)
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/* Back to the reset state, as a function level reset would. */
-static void vdev_reset(struct idxd_ims_vdev *vdev)
-{
-	lockdep_assert_held(&vdev->reg_lock);
-
-	vdev->regs.wq_enabled = false;
-	if (!idxd_vdev_drain(vdev))
-		dev_warn(vdev->vdev.dev, "reset: descriptors still in flight after drain timeout\n");
-	idxd_vdev_new_session(vdev);
-	idxd_vdev_regs_reset(vdev);
-}
-
 static long vdev_ioctl(struct vfio_device *core, unsigned int cmd,
 		       unsigned long arg)
 {
@@ -329,7 +317,7 @@ static long vdev_ioctl(struct vfio_device *core, unsigned int cmd,
 		return vdev_ioctl_set_irqs(vdev, uarg);
 	case VFIO_DEVICE_RESET:
 		mutex_lock(&vdev->reg_lock);
-		vdev_reset(vdev);
+		idxd_vdev_reset(vdev);
 		mutex_unlock(&vdev->reg_lock);
 		return 0;
 	default:
@@ -413,7 +401,6 @@ static int vdev_open_device(struct vfio_device *core)
 	mutex_lock(&vdev->reg_lock);
 	idxd_vdev_new_session(vdev);
 	idxd_vdev_regs_init(vdev);
-	vdev->open = true;
 	mutex_unlock(&vdev->reg_lock);
 	return 0;
 }
@@ -423,8 +410,7 @@ static void vdev_close_device(struct vfio_device *core)
 	struct idxd_ims_vdev *vdev = to_vdev(core);
 
 	mutex_lock(&vdev->reg_lock);
-	vdev_reset(vdev);
-	vdev->open = false;
+	idxd_vdev_reset(vdev);
 	mutex_unlock(&vdev->reg_lock);
 	vdev_clear_triggers(vdev, true);
 }

@@ -142,13 +142,11 @@ struct idxd_vdev_regs {
  * @num_slots: entries of @slots, the slice's WQ size
  * @slots: descriptors the guest can have in flight
  * @reg_lock: serialises guest register accesses, commands and portal
- *	writes, open and close; protects @regs (but see @status_lock) and
- *	@open
+ *	writes, open and close; protects @regs (but see @status_lock)
  * @status_lock: protects the registers that also change from the
  *	completion thread and the halt work (GENCTRL, GENSTS, INTCAUSE,
  *	SWERR); taken inside @reg_lock
  * @regs: guest-visible registers
- * @open: a user has the device open
  * @slot_lock: protects @free_slots, @inflight, @num_busy, @session and
  *	@halted; taken inside @reg_lock and in the completion thread
  * @free_slots: slots a portal write may take
@@ -187,7 +185,6 @@ struct idxd_ims_vdev {
 
 	struct mutex reg_lock;		/* see @reg_lock above */
 	struct idxd_vdev_regs regs;
-	bool open;
 	spinlock_t status_lock;		/* see @status_lock above */
 
 	spinlock_t slot_lock;		/* see @slot_lock above */
@@ -215,7 +212,7 @@ void idxd_vdev_signal(struct idxd_ims_vdev *vdev, unsigned int vector);
 
 /* mdev_regs.c: configuration space and BAR0 */
 void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev);
-void idxd_vdev_regs_reset(struct idxd_ims_vdev *vdev);
+void idxd_vdev_reset(struct idxd_ims_vdev *vdev);
 int idxd_vdev_config_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
 			size_t len, bool write);
 int idxd_vdev_bar0_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
@@ -229,7 +226,7 @@ int idxd_vdev_slots_alloc(struct idxd_ims_vdev *vdev);
 void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev);
 int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 			   const void *buf, size_t len);
-bool idxd_vdev_drain(struct idxd_ims_vdev *vdev);
+void idxd_vdev_drain(struct idxd_ims_vdev *vdev);
 void idxd_vdev_new_session(struct idxd_ims_vdev *vdev);
 irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id);
 void idxd_vdev_halted(void *data);

@@ -130,14 +130,16 @@ static bool vdev_idle(struct idxd_ims_vdev *vdev)
  * idxd_vdev_drain() - wait until no guest descriptor is in flight
  * @vdev: virtual device
  *
- * Context: process context; may sleep up to five seconds.
- * Return: true when drained, false on timeout (the host device stopped
- * completing; the slots come back when it halts or is reset).
+ * Gives up with a warning after five seconds: the host device stopped
+ * completing, and the slots come back when it halts or is reset.
+ *
+ * Context: process context; may sleep.
  */
-bool idxd_vdev_drain(struct idxd_ims_vdev *vdev)
+void idxd_vdev_drain(struct idxd_ims_vdev *vdev)
 {
-	return wait_event_timeout(vdev->idle, vdev_idle(vdev),
-				  IDXD_VDEV_DRAIN_TIMEOUT) != 0;
+	if (!wait_event_timeout(vdev->idle, vdev_idle(vdev),
+				IDXD_VDEV_DRAIN_TIMEOUT))
+		dev_warn(vdev->vdev.dev, "descriptors still in flight after drain timeout\n");
 }
 
 /**

@@ -53,6 +53,34 @@ static void config_init_bar64(struct idxd_vdev_regs *regs, unsigned int off,
 	config_init32(regs, off + 4, 0, 0xffffffff);
 }
 
+/*
+ * vdev_regs_reset() - put the BAR0 registers in their reset state
+ * @vdev: virtual device
+ *
+ * Device and work queue disabled, no software error, no pending cause,
+ * interrupt enables cleared; a halt is forgotten. The configuration space
+ * is left alone (a device reset does not touch it).
+ *
+ * Context: &idxd_ims_vdev.reg_lock held, or creation.
+ */
+static void vdev_regs_reset(struct idxd_ims_vdev *vdev)
+{
+	struct idxd_vdev_regs *regs = &vdev->regs;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->status_lock, flags);
+	regs->genctrl = 0;
+	regs->gensts = IDXD_HW_STATE_DISABLED;
+	regs->intcause = 0;
+	memset(regs->swerr, 0, sizeof(regs->swerr));
+	spin_unlock_irqrestore(&vdev->status_lock, flags);
+
+	regs->cmdsts = 0;
+	regs->wq_enabled = false;
+	memset(regs->perm, 0, sizeof(regs->perm));
+	regs->stage_bytes = 0;
+}
+
 /**
  * idxd_vdev_regs_init() - build the configuration space of a virtual device
  * @vdev: virtual device
@@ -108,35 +136,28 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
 		      PCI_PASID_CTRL_ENABLE);
 
 	vdev->opcap = IDXD_VDEV_OPCAP & vdev->idev->caps.opcap[0];
-	idxd_vdev_regs_reset(vdev);
+	vdev_regs_reset(vdev);
 }
 
 /**
- * idxd_vdev_regs_reset() - put the BAR0 registers in their reset state
+ * idxd_vdev_reset() - reset the virtual device, as a function level reset
  * @vdev: virtual device
  *
- * Device and work queue disabled, no software error, no pending cause,
- * interrupt enables cleared; a halt is forgotten. The configuration space
- * is left alone (a device reset does not touch it).
+ * Stops taking descriptors, waits for those in flight (later completions
+ * are not reported), forgets a halt and puts the registers in their reset
+ * state. The guest's Reset Device command, VFIO_DEVICE_RESET and closing
+ * the device all come here.
  *
- * Context: &idxd_ims_vdev.reg_lock held, or creation.
+ * Context: &idxd_ims_vdev.reg_lock held.
  */
-void idxd_vdev_regs_reset(struct idxd_ims_vdev *vdev)
+void idxd_vdev_reset(struct idxd_ims_vdev *vdev)
 {
-	struct idxd_vdev_regs *regs = &vdev->regs;
-	unsigned long flags;
+	lockdep_assert_held(&vdev->reg_lock);
 
-	spin_lock_irqsave(&vdev->status_lock, flags);
-	regs->genctrl = 0;
-	regs->gensts = IDXD_HW_STATE_DISABLED;
-	regs->intcause = 0;
-	memset(regs->swerr, 0, sizeof(regs->swerr));
-	spin_unlock_irqrestore(&vdev->status_lock, flags);
-
-	regs->cmdsts = 0;
-	regs->wq_enabled = false;
-	memset(regs->perm, 0, sizeof(regs->perm));
-	regs->stage_bytes = 0;
+	vdev->regs.wq_enabled = false;
+	idxd_vdev_drain(vdev);
+	idxd_vdev_new_session(vdev);
+	vdev_regs_reset(vdev);
 }
 
 /**
@@ -271,12 +292,6 @@ static bool vdev_wq_mask_ok(u32 operand)
 	       FIELD_GET(IDXD_CMD_WQ_MASK, operand) == 1;
 }
 
-static void vdev_drain(struct idxd_ims_vdev *vdev)
-{
-	if (!idxd_vdev_drain(vdev))
-		dev_warn(vdev->vdev.dev, "descriptors still in flight after drain timeout\n");
-}
-
 /* Execute a guest command; returns the CMDSTS error code. */
 static u32 vdev_cmd(struct idxd_ims_vdev *vdev, u32 code, u32 operand)
 {
@@ -302,18 +317,15 @@ static u32 vdev_cmd(struct idxd_ims_vdev *vdev, u32 code, u32 operand)
 		if (state != IDXD_HW_STATE_ENABLED)
 			return IDXD_VDEV_CMDSTS_DIS_DEV_NOTEN;
 		regs->wq_enabled = false;
-		vdev_drain(vdev);
+		idxd_vdev_drain(vdev);
 		vdev_set_gensts(vdev, IDXD_HW_STATE_DISABLED);
 		return IDXD_CMDSTS_SUCCESS;
 	case IDXD_CMD_DRAIN_ALL:
 	case IDXD_CMD_ABORT_ALL:
-		vdev_drain(vdev);
+		idxd_vdev_drain(vdev);
 		return IDXD_CMDSTS_SUCCESS;
 	case IDXD_CMD_RESET_DEVICE:
-		regs->wq_enabled = false;
-		vdev_drain(vdev);
-		idxd_vdev_new_session(vdev);
-		idxd_vdev_regs_reset(vdev);
+		idxd_vdev_reset(vdev);
 		return IDXD_CMDSTS_SUCCESS;
 	case IDXD_CMD_ENABLE_WQ:
 		if (operand != 0)
@@ -329,13 +341,13 @@ static u32 vdev_cmd(struct idxd_ims_vdev *vdev, u32 code, u32 operand)
 		if (!vdev_wq_mask_ok(operand))
 			return IDXD_VDEV_CMDSTS_INVAL_WQIDX;
 		regs->wq_enabled = false;
-		vdev_drain(vdev);
+		idxd_vdev_drain(vdev);
 		return IDXD_CMDSTS_SUCCESS;
 	case IDXD_CMD_DRAIN_WQ:
 	case IDXD_CMD_ABORT_WQ:
 		if (!vdev_wq_mask_ok(operand))
 			return IDXD_VDEV_CMDSTS_INVAL_WQIDX;
-		vdev_drain(vdev);
+		idxd_vdev_drain(vdev);
 		return IDXD_CMDSTS_SUCCESS;
 	default:
 		return IDXD_VDEV_CMDSTS_INVAL_CMD;
