@@ -68,7 +68,8 @@ struct idxd_ims_wq;
 /**
  * struct idxd_vdev_slot - one guest descriptor in flight on the host
  * @hw: host copy of the descriptor, with host addresses
- * @comp: host completion record written by the device (DMA coherent)
+ * @comp: host completion record written by the device, in
+ *	&idxd_ims_vdev.comps
  * @comp_dma: bus address of @comp
  * @bounce: source (0) and destination or second source (1) buffers
  * @bounce_dma: bus addresses of @bounce
@@ -141,6 +142,8 @@ struct idxd_vdev_regs {
  *	because vector 0 is raised by the mediation, never by the device
  * @num_slots: entries of @slots, the slice's WQ size
  * @slots: descriptors the guest can have in flight
+ * @comps: host completion records of @slots (DMA coherent)
+ * @comps_dma: bus address of @comps
  * @reg_lock: serialises guest register accesses, commands and portal
  *	writes, open and close; protects @regs (but see @status_lock)
  * @status_lock: protects the registers that also change from the
@@ -182,6 +185,8 @@ struct idxd_ims_vdev {
 	struct idxd_ims_irq *vectors[IDXD_VDEV_NUM_VECTORS];
 	unsigned int num_slots;
 	struct idxd_vdev_slot *slots;
+	struct idxd_hw_completion *comps;
+	dma_addr_t comps_dma;
 
 	struct mutex reg_lock;		/* see @reg_lock above */
 	struct idxd_vdev_regs regs;

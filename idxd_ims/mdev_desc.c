@@ -43,6 +43,12 @@
 
 #define IDXD_VDEV_COMP_ALIGN		32
 
+/* The host completion records of all slots, one DMA coherent block */
+static size_t vdev_comps_size(struct idxd_ims_vdev *vdev)
+{
+	return vdev->num_slots * sizeof(*vdev->comps);
+}
+
 /**
  * idxd_vdev_slots_alloc() - allocate the descriptor slots and bounce buffers
  * @vdev: virtual device, with its backing work queue
@@ -61,14 +67,16 @@ int idxd_vdev_slots_alloc(struct idxd_ims_vdev *vdev)
 			      GFP_KERNEL);
 	if (!vdev->slots)
 		return -ENOMEM;
+	vdev->comps = dma_alloc_coherent(dev, vdev_comps_size(vdev),
+					 &vdev->comps_dma, GFP_KERNEL);
+	if (!vdev->comps)
+		goto err_free;
 
 	for (i = 0; i < vdev->num_slots; i++) {
 		struct idxd_vdev_slot *slot = &vdev->slots[i];
 
-		slot->comp = dma_alloc_coherent(dev, sizeof(*slot->comp),
-						&slot->comp_dma, GFP_KERNEL);
-		if (!slot->comp)
-			goto err_free;
+		slot->comp = &vdev->comps[i];
+		slot->comp_dma = vdev->comps_dma + i * sizeof(*slot->comp);
 		for (j = 0; j < ARRAY_SIZE(slot->bounce); j++) {
 			slot->bounce[j] = dma_alloc_coherent(dev,
 							     IDXD_VDEV_MAX_XFER,
@@ -105,10 +113,11 @@ void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev)
 				dma_free_coherent(dev, IDXD_VDEV_MAX_XFER,
 						  slot->bounce[j],
 						  slot->bounce_dma[j]);
-		if (slot->comp)
-			dma_free_coherent(dev, sizeof(*slot->comp), slot->comp,
-					  slot->comp_dma);
 	}
+	if (vdev->comps)
+		dma_free_coherent(dev, vdev_comps_size(vdev), vdev->comps,
+				  vdev->comps_dma);
+	vdev->comps = NULL;
 	kfree(vdev->slots);
 	vdev->slots = NULL;
 	vdev->num_slots = 0;
