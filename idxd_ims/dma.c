@@ -51,8 +51,8 @@ dma_cookie_t idxd_ims_wq_dma_submit(struct idxd_ims_wq_dma *wq_dma,
 
 	spin_lock_irqsave(&wq_dma->lock, flags);
 	if (!wq_dma->accepting) {
-		list_add(&desc->node, &wq_dma->free_descs);
 		spin_unlock_irqrestore(&wq_dma->lock, flags);
+		idxd_ims_wq_dma_put_desc(wq_dma, desc);
 		return -EIO;
 	}
 	cookie = chan->cookie + 1;
