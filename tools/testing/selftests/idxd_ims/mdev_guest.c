@@ -35,6 +35,10 @@
  *              wait for the -u FILE (the host recovered), Reset Device,
  *              enable again and do N memmove round trips (BYTES each) and
  *              one more round of every slot
+ *   disabled   with halt interrupts enabled and nothing queued, create the
+ *              -r FILE and wait for the host to disable the parent: vector
+ *              0, GENSTS halted, INTCAUSE.HALT, commands and portal writes
+ *              refused
  *
  * Prints one line per failed check and exits 0 when everything matched,
  * 1 on any mismatch and 4 (KSFT_SKIP) when VFIO is not available.
@@ -1977,18 +1981,9 @@ static void halt_refused_never_ran(struct guest *g, const char *when)
 		     when, record(g, HALT_REFUSED_REC)->status);
 }
 
-static int scenario_halt(struct guest *g, long n)
+/* halt_enable: enable the device with halt interrupts, vectors drained */
+static void halt_enable(struct guest *g)
 {
-	unsigned long i;
-	unsigned int lost;
-	char what[64];
-	__u32 cause;
-	__u64 sigs;
-
-	if (!g->ready || !g->until) {
-		fprintf(stderr, "mdev_guest: halt needs -r FILE and -u FILE\n");
-		exit(KSFT_FAIL);
-	}
 	enable_device(g);
 	clear_swerr(g);
 	bar0_write32(g, R_GENCTRL, GENCTRL_HALT_INT);
@@ -1996,17 +1991,24 @@ static int scenario_halt(struct guest *g, long n)
 		  GENCTRL_HALT_INT);
 	drain_vector(g, VEC_ERR);
 	drain_vector(g, VEC_WQ);
-	halt_queue(g);
-	info("halt: %u descriptors queued, waiting for the parent to halt",
-	     g->wq_size);
-	touch_file(g->ready);
+}
 
-	/* the parent halts: vector 0, GENSTS halted, INTCAUSE.HALT */
+/*
+ * halt_seen: tell the host we are ready (the -r FILE), then the parent
+ * halts or is disabled: vector 0, GENSTS halted, INTCAUSE.HALT, commands
+ * and portal writes refused. Returns false when vector 0 never came.
+ */
+static bool halt_seen(struct guest *g)
+{
+	__u32 cause;
+	__u64 sigs;
+
+	touch_file(g->ready);
 	sigs = wait_vector(g, VEC_ERR, HALT_WAIT_MS);
 	if (!sigs) {
 		fail("halt: vector 0 not signalled within %d ms (GENSTS %#x, INTCAUSE %#x)",
 		     HALT_WAIT_MS, gensts(g), bar0_read32(g, R_INTCAUSE));
-		return 0;
+		return false;
 	}
 	if (sigs != 1)
 		fail("halt: vector 0 signalled %llu times, expected 1",
@@ -2018,6 +2020,39 @@ static int scenario_halt(struct guest *g, long n)
 		     INTC_HALT);
 	halt_refused(g);
 	clear_swerr(g);
+	return true;
+}
+
+/* disabled: an idle virtual device whose parent is disabled sees a halt */
+static int scenario_disabled(struct guest *g, long n)
+{
+	if (!g->ready) {
+		fprintf(stderr, "mdev_guest: disabled needs -r FILE\n");
+		exit(KSFT_FAIL);
+	}
+	halt_enable(g);
+	info("disabled: device enabled, waiting for the parent's disable");
+	if (halt_seen(g))
+		expect_quiet(g, VEC_WQ, "disabled: completion vector");
+	return 0;
+}
+
+static int scenario_halt(struct guest *g, long n)
+{
+	unsigned long i;
+	unsigned int lost;
+	char what[64];
+
+	if (!g->ready || !g->until) {
+		fprintf(stderr, "mdev_guest: halt needs -r FILE and -u FILE\n");
+		exit(KSFT_FAIL);
+	}
+	halt_enable(g);
+	halt_queue(g);
+	info("halt: %u descriptors queued, waiting for the parent to halt",
+	     g->wq_size);
+	if (!halt_seen(g))
+		return 0;
 
 	/* the queued descriptors are lost: no record, no data, no interrupt */
 	expect_quiet(g, VEC_WQ, "halt: completion vector");
@@ -2091,7 +2126,8 @@ static void bad_usage(void)
 		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE]\n"
 		"                  UUID SCENARIO [N]\n"
 		"  scenarios: ops, irq, bad, storm N, inflight [reset|close|both|remove],\n"
-		"             loop N, bench N, copybench N, halt N (needs -r and -u)\n");
+		"             loop N, bench N, copybench N, halt N (needs -r and -u),\n"
+		"             disabled (needs -r)\n");
 	exit(KSFT_FAIL);
 }
 
@@ -2199,6 +2235,8 @@ int main(int argc, char **argv)
 		scenario_copybench(&g, n);
 	else if (!strcmp(scenario, "halt"))
 		scenario_halt(&g, n);
+	else if (!strcmp(scenario, "disabled"))
+		scenario_disabled(&g, n);
 	else
 		bad_usage();
 
