@@ -46,7 +46,8 @@ check "a passing test is reported ok" \
 	'grep -qE "^ok [0-9]+ selftests: runner_selftest: test_passes.sh" "$tap"'
 check "a failing test is reported not ok" \
 	'grep -qE "^not ok [0-9]+ selftests: runner_selftest: test_fails.sh" "$tap"'
-check "a kernel WARN in the console log is reported" \
-	'grep -q "kernel reported a problem" "$out/stderr.log"'
+check "the kernel WARN in the console log is reported, with its excerpt" \
+	'grep -q "kernel reported a problem" "$out/stderr.log" &&
+	 grep -q "idxd_ims runner self-test: deliberate warning" "$out/stderr.log"'
 check "the counts are 2 passed and 2 failed (test + WARN)" '[ "$p $f" = "2 2" ]'
 echo "1..$n"
