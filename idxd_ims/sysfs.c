@@ -552,7 +552,8 @@ static ssize_t size_store(struct device *dev, struct device_attribute *attr,
 	for (i = 0; i < conf->num_wqs; i++)
 		if (conf->wqs[i] != wq)
 			total += conf->wqs[i]->size;
-	if (size + total > conf->idev->caps.max_wq_size) {
+	/* total <= max_wq_size; size + total could wrap */
+	if (size > conf->idev->caps.max_wq_size - total) {
 		dev_dbg(dev, "size %u: other work queues use %u of %u entries\n",
 			size, total, conf->idev->caps.max_wq_size);
 		rc = -EINVAL;
