@@ -56,6 +56,31 @@ static struct idxd_ims_engine *to_engine(struct device *dev)
 	return container_of(dev, struct idxd_ims_engine, dev);
 }
 
+/* The dsaN device of a dsa bus object */
+static struct idxd_ims_conf *dev_conf(struct device *dev)
+{
+	if (dev->type == &conf_device_type)
+		return to_conf(dev);
+	return to_conf(dev->parent);
+}
+
+/* The structure a dsa bus object's device is embedded in */
+static void *dev_object(struct device *dev)
+{
+	if (dev->type == &wq_device_type)
+		return to_wq(dev);
+	if (dev->type == &group_device_type)
+		return to_group(dev);
+	if (dev->type == &engine_device_type)
+		return to_engine(dev);
+	return to_conf(dev);
+}
+
+static struct idxd_ims_caps *dev_caps(struct device *dev)
+{
+	return &dev_conf(dev)->idev->caps;
+}
+
 /* Common check for configuration writes; conf->lock must be held. */
 static int conf_check_writable(struct idxd_ims_conf *conf, struct device *dev,
 			       bool need_device_disabled)
@@ -88,6 +113,289 @@ static int wq_check_writable(struct idxd_ims_wq *wq, bool need_device_disabled)
 		return -EBUSY;
 	}
 	return 0;
+}
+
+/* ---- configuration attributes, one mechanism for all objects ---- */
+
+/**
+ * enum cfg_kind - how a numeric configuration value is stored and written
+ * @CFG_UINT: an unsigned int, written as a number
+ * @CFG_U64: a u64, written as a number
+ * @CFG_BOOL: a bool, written as kstrtobool() reads it ("0", "1", "y", ...)
+ * @CFG_FLAG: a bool, written as a number (0..1, see &cfg_attribute.max)
+ */
+enum cfg_kind {
+	CFG_UINT,
+	CFG_U64,
+	CFG_BOOL,
+	CFG_FLAG,
+};
+
+/**
+ * struct cfg_attribute - a writable configuration value of a dsa bus object
+ * @attr: the sysfs attribute
+ * @offset: offset of the value in its object: &struct idxd_ims_conf,
+ *	&struct idxd_ims_wq, &struct idxd_ims_group or &struct idxd_ims_engine
+ * @kind: how a number is stored and written
+ * @need_device_disabled: writes need dsaN disabled, else -EBUSY. Writes to
+ *	a work queue always need the work queue disabled and free of virtual
+ *	devices
+ * @min: smallest number accepted, when @max is set
+ * @max: largest number accepted, 0 when only @check limits the number;
+ *	for a string, the size of its char array
+ * @check: the value's rules against the device's capabilities and the
+ *	rest of the configuration; may round the value to what the device
+ *	takes. NULL when @min and @max say all
+ * @update: called once the value is stored, to adjust the values that
+ *	depend on it; NULL when none do
+ *
+ * Three show/store pairs use it: cfg_show() and cfg_store() for numbers,
+ * cfg_string_show() and cfg_string_store() for strings, group_id_show() and
+ * group_id_store() for the group of a work queue or an engine. The last two
+ * use only @offset, @need_device_disabled and, for strings, @max.
+ *
+ * A write is parsed first; a malformed value (or a string too long for its
+ * array) fails with -EINVAL. Then,
+ * under &idxd_ims_conf.lock, which protects every value behind these
+ * attributes: the object must be writable (-EINVAL when the device's
+ * configuration is read-only, -EBUSY in the wrong state), the value must
+ * pass @min, @max and @check (-EINVAL), and only then is it stored, so a
+ * refused write changes nothing. @check and @update run under the lock.
+ */
+struct cfg_attribute {
+	struct device_attribute attr;
+	size_t offset;
+	enum cfg_kind kind;
+	bool need_device_disabled;
+	u64 min;
+	u64 max;
+	int (*check)(struct device *dev, u64 *val);
+	void (*update)(struct device *dev);
+};
+
+/*
+ * Define cfg_attr_<_var>: attribute _name of mode 0644 shown and stored by
+ * _fn_show() and _fn_store(), for member _member of the object type _type.
+ * The remaining arguments initialise the other fields.
+ */
+#define CFG_ATTR(_var, _name, _fn, _type, _member, ...)			\
+	struct cfg_attribute cfg_attr_##_var = {			\
+		.attr = __ATTR(_name, 0644, _fn##_show, _fn##_store),	\
+		.offset = offsetof(_type, _member),			\
+		__VA_ARGS__						\
+	}
+
+static const struct cfg_attribute *to_cfg_attr(struct device_attribute *attr)
+{
+	return container_of(attr, struct cfg_attribute, attr);
+}
+
+static void *cfg_value(struct device *dev, const struct cfg_attribute *ca)
+{
+	return dev_object(dev) + ca->offset;
+}
+
+/* Check that the object of @dev takes writes now; conf->lock must be held */
+static int cfg_check_writable(struct device *dev,
+			      const struct cfg_attribute *ca)
+{
+	if (dev->type == &wq_device_type)
+		return wq_check_writable(to_wq(dev), ca->need_device_disabled);
+	return conf_check_writable(dev_conf(dev), dev,
+				   ca->need_device_disabled);
+}
+
+static ssize_t cfg_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	const struct cfg_attribute *ca = to_cfg_attr(attr);
+	struct idxd_ims_conf *conf = dev_conf(dev);
+	const void *p = cfg_value(dev, ca);
+	u64 val;
+
+	mutex_lock(&conf->lock);
+	switch (ca->kind) {
+	case CFG_UINT:
+		val = *(const unsigned int *)p;
+		break;
+	case CFG_U64:
+		val = *(const u64 *)p;
+		break;
+	default:
+		val = *(const bool *)p;
+		break;
+	}
+	mutex_unlock(&conf->lock);
+	return sysfs_emit(buf, "%llu\n", val);
+}
+
+static int cfg_parse(struct device *dev, const struct cfg_attribute *ca,
+		     const char *buf, u64 *val)
+{
+	unsigned int num;
+	bool flag;
+	int rc;
+
+	switch (ca->kind) {
+	case CFG_BOOL:
+		if (kstrtobool(buf, &flag)) {
+			dev_dbg(dev, "%s must be 0 or 1\n", ca->attr.attr.name);
+			return -EINVAL;
+		}
+		*val = flag;
+		return 0;
+	case CFG_U64:
+		rc = kstrtou64(buf, 0, val);
+		break;
+	default:
+		rc = kstrtouint(buf, 0, &num);
+		*val = num;
+		break;
+	}
+	if (rc) {
+		dev_dbg(dev, "%s: not a number\n", ca->attr.attr.name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static ssize_t cfg_store(struct device *dev, struct device_attribute *attr,
+			 const char *buf, size_t count)
+{
+	const struct cfg_attribute *ca = to_cfg_attr(attr);
+	struct idxd_ims_conf *conf = dev_conf(dev);
+	void *p = cfg_value(dev, ca);
+	u64 val;
+	int rc;
+
+	rc = cfg_parse(dev, ca, buf, &val);
+	if (rc)
+		return rc;
+
+	mutex_lock(&conf->lock);
+	rc = cfg_check_writable(dev, ca);
+	if (rc)
+		goto out_unlock;
+	if (ca->max && (val < ca->min || val > ca->max)) {
+		dev_dbg(dev, "%s must be %llu..%llu\n", ca->attr.attr.name,
+			ca->min, ca->max);
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (ca->check) {
+		rc = ca->check(dev, &val);
+		if (rc)
+			goto out_unlock;
+	}
+	switch (ca->kind) {
+	case CFG_UINT:
+		*(unsigned int *)p = val;
+		break;
+	case CFG_U64:
+		*(u64 *)p = val;
+		break;
+	default:
+		*(bool *)p = val;
+		break;
+	}
+	if (ca->update)
+		ca->update(dev);
+out_unlock:
+	mutex_unlock(&conf->lock);
+	return rc ? rc : count;
+}
+
+static ssize_t cfg_string_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	const struct cfg_attribute *ca = to_cfg_attr(attr);
+	struct idxd_ims_conf *conf = dev_conf(dev);
+	ssize_t len;
+
+	mutex_lock(&conf->lock);
+	len = sysfs_emit(buf, "%s\n", (const char *)cfg_value(dev, ca));
+	mutex_unlock(&conf->lock);
+	return len;
+}
+
+/*
+ * Store a string without its trailing newline. A lone newline clears the
+ * value (as upstream allows); strings longer than the value holds are
+ * refused.
+ */
+static ssize_t cfg_string_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	const struct cfg_attribute *ca = to_cfg_attr(attr);
+	struct idxd_ims_conf *conf = dev_conf(dev);
+	size_t len = count;
+	int rc;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len >= ca->max) {
+		dev_dbg(dev, "%s is longer than %llu characters\n",
+			ca->attr.attr.name, ca->max - 1);
+		return -EINVAL;
+	}
+
+	mutex_lock(&conf->lock);
+	rc = cfg_check_writable(dev, ca);
+	if (!rc) {
+		char *p = cfg_value(dev, ca);
+
+		memcpy(p, buf, len);
+		p[len] = '\0';
+	}
+	mutex_unlock(&conf->lock);
+	return rc ? rc : count;
+}
+
+/* group_id of a work queue or an engine: the id of its group, -1 for none */
+static ssize_t group_id_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	const struct cfg_attribute *ca = to_cfg_attr(attr);
+	struct idxd_ims_conf *conf = dev_conf(dev);
+	struct idxd_ims_group *group;
+	int id;
+
+	mutex_lock(&conf->lock);
+	group = *(struct idxd_ims_group **)cfg_value(dev, ca);
+	id = group ? group->id : -1;
+	mutex_unlock(&conf->lock);
+	return sysfs_emit(buf, "%d\n", id);
+}
+
+static ssize_t group_id_store(struct device *dev,
+			      struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	const struct cfg_attribute *ca = to_cfg_attr(attr);
+	struct idxd_ims_conf *conf = dev_conf(dev);
+	int id, rc;
+
+	if (kstrtoint(buf, 0, &id)) {
+		dev_dbg(dev, "group_id: not a number\n");
+		return -EINVAL;
+	}
+
+	mutex_lock(&conf->lock);
+	rc = cfg_check_writable(dev, ca);
+	if (rc)
+		goto out_unlock;
+	if (id < -1 || id >= (int)conf->num_groups) {
+		dev_dbg(dev, "group_id %d is not -1..%u\n", id,
+			conf->num_groups - 1);
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	*(struct idxd_ims_group **)cfg_value(dev, ca) =
+		id < 0 ? NULL : conf->groups[id];
+out_unlock:
+	mutex_unlock(&conf->lock);
+	return rc ? rc : count;
 }
 
 /* ---- dsaN attributes ---- */
@@ -138,23 +446,16 @@ static DEVICE_ATTR_RO(numa_node);
 static ssize_t max_batch_size_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
-	if (dev->type == &wq_device_type)
-		return sysfs_emit(buf, "%u\n", to_wq(dev)->max_batch_size);
 	return sysfs_emit(buf, "%u\n", to_conf(dev)->idev->caps.max_batch_size);
 }
+static DEVICE_ATTR_RO(max_batch_size);
 
 static ssize_t max_transfer_size_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
-	if (dev->type == &wq_device_type)
-		return sysfs_emit(buf, "%llu\n", to_wq(dev)->max_xfer_bytes);
 	return sysfs_emit(buf, "%llu\n", to_conf(dev)->idev->caps.max_xfer_bytes);
 }
-
-static struct device_attribute dev_attr_dev_max_batch_size =
-	__ATTR(max_batch_size, 0444, max_batch_size_show, NULL);
-static struct device_attribute dev_attr_dev_max_transfer_size =
-	__ATTR(max_transfer_size, 0444, max_transfer_size_show, NULL);
+static DEVICE_ATTR_RO(max_transfer_size);
 
 static ssize_t op_cap_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
@@ -287,56 +588,29 @@ static DEVICE_ATTR_RO(max_read_buffers);
 static struct device_attribute dev_attr_max_tokens =
 	__ATTR(max_tokens, 0444, max_read_buffers_show, NULL);
 
-static ssize_t read_buffer_limit_show(struct device *dev,
-				      struct device_attribute *attr, char *buf)
+static int conf_rdbuf_limit_check(struct device *dev, u64 *val)
 {
-	struct idxd_ims_conf *conf = to_conf(dev);
-	unsigned int limit;
+	struct idxd_ims_caps *caps = dev_caps(dev);
 
-	mutex_lock(&conf->lock);
-	limit = conf->rdbuf_limit;
-	mutex_unlock(&conf->lock);
-	return sysfs_emit(buf, "%u\n", limit);
-}
-
-static ssize_t read_buffer_limit_store(struct device *dev,
-				       struct device_attribute *attr,
-				       const char *buf, size_t count)
-{
-	struct idxd_ims_conf *conf = to_conf(dev);
-	struct idxd_ims_caps *caps = &conf->idev->caps;
-	unsigned int val;
-	int rc;
-
-	rc = kstrtouint(buf, 0, &val);
-	if (rc) {
-		dev_dbg(dev, "read_buffer_limit: not a number\n");
+	if (!(caps->grpcap & IDXD_GRPCAP_RDBUF_LIMIT) && *val) {
+		dev_dbg(dev, "device has no read buffer limit\n");
 		return -EINVAL;
 	}
-	mutex_lock(&conf->lock);
-	rc = conf_check_writable(conf, dev, true);
-	if (rc)
-		goto out_unlock;
-	if (!(caps->grpcap & IDXD_GRPCAP_RDBUF_LIMIT) && val) {
-		dev_dbg(dev, "device has no read buffer limit\n");
-		rc = -EINVAL;
-		goto out_unlock;
-	}
-	if (val > caps->max_rdbufs) {
-		dev_dbg(dev, "read_buffer_limit %u exceeds %u\n", val,
+	if (*val > caps->max_rdbufs) {
+		dev_dbg(dev, "read_buffer_limit %llu exceeds %u\n", *val,
 			caps->max_rdbufs);
-		rc = -EINVAL;
-		goto out_unlock;
+		return -EINVAL;
 	}
-	conf->rdbuf_limit = val;
-out_unlock:
-	mutex_unlock(&conf->lock);
-	return rc ? rc : count;
+	return 0;
 }
-static DEVICE_ATTR_RW(read_buffer_limit);
-static struct device_attribute dev_attr_token_limit =
-	__ATTR(token_limit, 0644, read_buffer_limit_show,
-	       read_buffer_limit_store);
+
+static CFG_ATTR(read_buffer_limit, read_buffer_limit, cfg,
+		struct idxd_ims_conf, rdbuf_limit, .kind = CFG_UINT,
+		.need_device_disabled = true, .check = conf_rdbuf_limit_check);
+/* Deprecated name kept by upstream and still used by accel-config */
+static CFG_ATTR(token_limit, token_limit, cfg, struct idxd_ims_conf,
+		rdbuf_limit, .kind = CFG_UINT, .need_device_disabled = true,
+		.check = conf_rdbuf_limit_check);
 
 /* No character devices: user work queues are not offered */
 static ssize_t cdev_major_show(struct device *dev,
@@ -409,8 +683,8 @@ static struct attribute *conf_attrs[] = {
 	&dev_attr_max_work_queues_size.attr,
 	&dev_attr_max_engines.attr,
 	&dev_attr_numa_node.attr,
-	&dev_attr_dev_max_batch_size.attr,
-	&dev_attr_dev_max_transfer_size.attr,
+	&dev_attr_max_batch_size.attr,
+	&dev_attr_max_transfer_size.attr,
 	&dev_attr_op_cap.attr,
 	&dev_attr_gen_cap.attr,
 	&dev_attr_configurable.attr,
@@ -420,8 +694,8 @@ static struct attribute *conf_attrs[] = {
 	&dev_attr_errors.attr,
 	&dev_attr_max_tokens.attr,
 	&dev_attr_max_read_buffers.attr,
-	&dev_attr_token_limit.attr,
-	&dev_attr_read_buffer_limit.attr,
+	&cfg_attr_token_limit.attr.attr,
+	&cfg_attr_read_buffer_limit.attr.attr,
 	&dev_attr_cdev_major.attr,
 	&dev_attr_cmd_status.attr,
 	&dev_attr_ims_size.attr,
@@ -433,58 +707,7 @@ ATTRIBUTE_GROUPS(conf);
 
 /* ---- wqN.M attributes ---- */
 
-static ssize_t wq_group_id_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	int id;
-
-	mutex_lock(&wq->conf->lock);
-	id = wq->group ? wq->group->id : -1;
-	mutex_unlock(&wq->conf->lock);
-	return sysfs_emit(buf, "%d\n", id);
-}
-
-/* Parse a group id: -1 (none) or a valid index; NULL group for -1 */
-static int parse_group(struct idxd_ims_conf *conf, struct device *dev,
-		       const char *buf, struct idxd_ims_group **group)
-{
-	int id;
-
-	if (kstrtoint(buf, 0, &id)) {
-		dev_dbg(dev, "group_id: not a number\n");
-		return -EINVAL;
-	}
-	if (id < -1 || id >= (int)conf->num_groups) {
-		dev_dbg(dev, "group_id %d is not -1..%u\n", id,
-			conf->num_groups - 1);
-		return -EINVAL;
-	}
-	*group = id < 0 ? NULL : conf->groups[id];
-	return 0;
-}
-
-static ssize_t wq_group_id_store(struct device *dev,
-				 struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	struct idxd_ims_group *group;
-	int rc;
-
-	rc = parse_group(wq->conf, dev, buf, &group);
-	if (rc)
-		return rc;
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc)
-		wq->group = group;
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
-}
-
-static struct device_attribute dev_attr_wq_group_id =
-	__ATTR(group_id, 0644, wq_group_id_show, wq_group_id_store);
+static CFG_ATTR(wq_group_id, group_id, group_id, struct idxd_ims_wq, group);
 
 static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -521,176 +744,73 @@ static ssize_t mode_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(mode);
 
-static ssize_t size_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	unsigned int size;
-
-	mutex_lock(&wq->conf->lock);
-	size = wq->size;
-	mutex_unlock(&wq->conf->lock);
-	return sysfs_emit(buf, "%u\n", size);
-}
-
-static ssize_t size_store(struct device *dev, struct device_attribute *attr,
-			  const char *buf, size_t count)
+/* The work queues share the device's entries; the threshold must fit */
+static int wq_size_check(struct device *dev, u64 *val)
 {
 	struct idxd_ims_wq *wq = to_wq(dev);
 	struct idxd_ims_conf *conf = wq->conf;
-	unsigned int size, total = 0, i;
-	int rc;
+	unsigned int max = conf->idev->caps.max_wq_size;
+	unsigned int total = 0, i;
 
-	if (kstrtouint(buf, 0, &size)) {
-		dev_dbg(dev, "size: not a number\n");
-		return -EINVAL;
-	}
-	mutex_lock(&conf->lock);
-	rc = wq_check_writable(wq, true);
-	if (rc)
-		goto out_unlock;
 	for (i = 0; i < conf->num_wqs; i++)
 		if (conf->wqs[i] != wq)
 			total += conf->wqs[i]->size;
-	/* total <= max_wq_size; size + total could wrap */
-	if (size > conf->idev->caps.max_wq_size - total) {
-		dev_dbg(dev, "size %u: other work queues use %u of %u entries\n",
-			size, total, conf->idev->caps.max_wq_size);
-		rc = -EINVAL;
-		goto out_unlock;
+	if (*val > max - total) {
+		dev_dbg(dev, "size %llu: other work queues use %u of %u entries\n",
+			*val, total, max);
+		return -EINVAL;
 	}
-	if (wq->threshold > size) {
-		dev_dbg(dev, "size %u is below the threshold %u\n", size,
+	if (wq->threshold > *val) {
+		dev_dbg(dev, "size %llu is below the threshold %u\n", *val,
 			wq->threshold);
-		rc = -EINVAL;
-		goto out_unlock;
-	}
-	wq->size = size;
-out_unlock:
-	mutex_unlock(&conf->lock);
-	return rc ? rc : count;
-}
-static DEVICE_ATTR_RW(size);
-
-static ssize_t priority_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	unsigned int prio;
-
-	mutex_lock(&wq->conf->lock);
-	prio = wq->priority;
-	mutex_unlock(&wq->conf->lock);
-	return sysfs_emit(buf, "%u\n", prio);
-}
-
-static ssize_t priority_store(struct device *dev,
-			      struct device_attribute *attr,
-			      const char *buf, size_t count)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	unsigned int prio;
-	int rc;
-
-	if (kstrtouint(buf, 0, &prio) || !prio ||
-	    prio > IDXD_WQ_PRIORITY_MAX) {
-		dev_dbg(dev, "priority must be 1..%d\n", IDXD_WQ_PRIORITY_MAX);
 		return -EINVAL;
 	}
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc)
-		wq->priority = prio;
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
-}
-static DEVICE_ATTR_RW(priority);
-
-static ssize_t block_on_fault_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	bool bof;
-
-	mutex_lock(&wq->conf->lock);
-	bof = wq->block_on_fault;
-	mutex_unlock(&wq->conf->lock);
-	return sysfs_emit(buf, "%u\n", bof);
+	return 0;
 }
 
-static ssize_t block_on_fault_store(struct device *dev,
-				    struct device_attribute *attr,
-				    const char *buf, size_t count)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	bool bof;
-	int rc;
+static CFG_ATTR(wq_size, size, cfg, struct idxd_ims_wq, size,
+		.kind = CFG_UINT, .need_device_disabled = true,
+		.check = wq_size_check);
+static CFG_ATTR(wq_priority, priority, cfg, struct idxd_ims_wq, priority,
+		.kind = CFG_UINT, .min = 1, .max = IDXD_WQ_PRIORITY_MAX);
 
-	if (kstrtobool(buf, &bof)) {
-		dev_dbg(dev, "block_on_fault must be 0 or 1\n");
-		return -EINVAL;
-	}
-	if (bof && !(wq->conf->idev->caps.gencap & IDXD_GENCAP_BLOCK_ON_FAULT)) {
+/* Block on fault needs the capability and page requests (prs_disable=0) */
+static int wq_block_on_fault_check(struct device *dev, u64 *val)
+{
+	if (!*val)
+		return 0;
+	if (!(dev_caps(dev)->gencap & IDXD_GENCAP_BLOCK_ON_FAULT)) {
 		dev_dbg(dev, "device does not support block on fault\n");
 		return -EINVAL;
 	}
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc && bof && wq->prs_disable) {
+	if (to_wq(dev)->prs_disable) {
 		dev_dbg(dev, "block on fault needs page requests (prs_disable=0)\n");
-		rc = -EINVAL;
-	}
-	if (!rc)
-		wq->block_on_fault = bof;
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
-}
-static DEVICE_ATTR_RW(block_on_fault);
-
-static ssize_t threshold_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	unsigned int threshold;
-
-	mutex_lock(&wq->conf->lock);
-	threshold = wq->threshold;
-	mutex_unlock(&wq->conf->lock);
-	return sysfs_emit(buf, "%u\n", threshold);
-}
-
-static ssize_t threshold_store(struct device *dev,
-			       struct device_attribute *attr,
-			       const char *buf, size_t count)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	unsigned int threshold;
-	int rc;
-
-	if (kstrtouint(buf, 0, &threshold)) {
-		dev_dbg(dev, "threshold: not a number\n");
 		return -EINVAL;
 	}
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (rc)
-		goto out_unlock;
+	return 0;
+}
+
+static CFG_ATTR(wq_block_on_fault, block_on_fault, cfg, struct idxd_ims_wq,
+		block_on_fault, .kind = CFG_BOOL,
+		.check = wq_block_on_fault_check);
+
+static int wq_threshold_check(struct device *dev, u64 *val)
+{
+	struct idxd_ims_wq *wq = to_wq(dev);
+
 	if (wq->dedicated) {
 		dev_dbg(dev, "threshold applies to shared work queues only\n");
-		rc = -EINVAL;
-		goto out_unlock;
+		return -EINVAL;
 	}
-	if (!threshold || threshold > wq->size) {
+	if (!*val || *val > wq->size) {
 		dev_dbg(dev, "threshold must be 1..size (%u)\n", wq->size);
-		rc = -EINVAL;
-		goto out_unlock;
+		return -EINVAL;
 	}
-	wq->threshold = threshold;
-out_unlock:
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
+	return 0;
 }
-static DEVICE_ATTR_RW(threshold);
+
+static CFG_ATTR(wq_threshold, threshold, cfg, struct idxd_ims_wq, threshold,
+		.kind = CFG_UINT, .check = wq_threshold_check);
 
 static ssize_t type_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -724,91 +844,11 @@ static ssize_t type_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(type);
 
-static ssize_t name_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	ssize_t len;
-
-	mutex_lock(&wq->conf->lock);
-	len = sysfs_emit(buf, "%s\n", wq->name);
-	mutex_unlock(&wq->conf->lock);
-	return len;
-}
-
-/*
- * Copy a sysfs string without its trailing newline. A lone newline clears
- * the value (as upstream allows); longer strings than @dst holds are
- * refused.
- */
-static int copy_sysfs_string(struct device *dev, const char *what, char *dst,
-			     size_t dst_size, const char *buf, size_t count)
-{
-	size_t len = count;
-
-	if (len && buf[len - 1] == '\n')
-		len--;
-	if (len >= dst_size) {
-		dev_dbg(dev, "%s is longer than %zu characters\n", what,
-			dst_size - 1);
-		return -EINVAL;
-	}
-	memcpy(dst, buf, len);
-	dst[len] = '\0';
-	return 0;
-}
-
-static ssize_t name_store(struct device *dev, struct device_attribute *attr,
-			  const char *buf, size_t count)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	char name[IDXD_WQ_NAME_MAX];
-	int rc;
-
-	rc = copy_sysfs_string(dev, "name", name, sizeof(name), buf, count);
-	if (rc)
-		return rc;
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc)
-		strscpy(wq->name, name, sizeof(wq->name));
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
-}
-static DEVICE_ATTR_RW(name);
-
-static ssize_t driver_name_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	ssize_t len;
-
-	mutex_lock(&wq->conf->lock);
-	len = sysfs_emit(buf, "%s\n", wq->driver_name);
-	mutex_unlock(&wq->conf->lock);
-	return len;
-}
-
-static ssize_t driver_name_store(struct device *dev,
-				 struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	char name[IDXD_WQ_DRIVER_NAME_MAX];
-	int rc;
-
-	rc = copy_sysfs_string(dev, "driver_name", name, sizeof(name), buf,
-			       count);
-	if (rc)
-		return rc;
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc)
-		strscpy(wq->driver_name, name, sizeof(wq->driver_name));
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
-}
-static DEVICE_ATTR_RW(driver_name);
+static CFG_ATTR(wq_name, name, cfg_string, struct idxd_ims_wq, name,
+		.max = sizeof_field(struct idxd_ims_wq, name));
+static CFG_ATTR(wq_driver_name, driver_name, cfg_string, struct idxd_ims_wq,
+		driver_name,
+		.max = sizeof_field(struct idxd_ims_wq, driver_name));
 
 /* No character devices: user work queues are not offered */
 static ssize_t cdev_minor_show(struct device *dev,
@@ -818,133 +858,73 @@ static ssize_t cdev_minor_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(cdev_minor);
 
-static ssize_t wq_max_transfer_size_store(struct device *dev,
-					  struct device_attribute *attr,
-					  const char *buf, size_t count)
+/* Up to the device's maximum, rounded up to a power of two */
+static int wq_max_transfer_size_check(struct device *dev, u64 *val)
 {
-	struct idxd_ims_wq *wq = to_wq(dev);
-	u64 max = wq->conf->idev->caps.max_xfer_bytes;
-	u64 val;
-	int rc;
+	u64 max = dev_caps(dev)->max_xfer_bytes;
 
-	if (kstrtou64(buf, 0, &val) || !val || val > max) {
+	if (!*val || *val > max) {
 		dev_dbg(dev, "max_transfer_size must be 1..%llu\n", max);
 		return -EINVAL;
 	}
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc)
-		wq->max_xfer_bytes = roundup_pow_of_two(val);
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
+	*val = roundup_pow_of_two(*val);
+	return 0;
 }
 
-static struct device_attribute dev_attr_wq_max_transfer_size =
-	__ATTR(max_transfer_size, 0644, max_transfer_size_show,
-	       wq_max_transfer_size_store);
+static CFG_ATTR(wq_max_transfer_size, max_transfer_size, cfg,
+		struct idxd_ims_wq, max_xfer_bytes, .kind = CFG_U64,
+		.check = wq_max_transfer_size_check);
 
-static ssize_t wq_max_batch_size_store(struct device *dev,
-				       struct device_attribute *attr,
-				       const char *buf, size_t count)
+/* Up to the device's maximum, rounded up to a power of two */
+static int wq_max_batch_size_check(struct device *dev, u64 *val)
 {
-	struct idxd_ims_wq *wq = to_wq(dev);
-	u32 max = wq->conf->idev->caps.max_batch_size;
-	u32 val;
-	int rc;
+	u32 max = dev_caps(dev)->max_batch_size;
 
-	if (kstrtou32(buf, 0, &val) || !val || val > max) {
+	if (!*val || *val > max) {
 		dev_dbg(dev, "max_batch_size must be 1..%u\n", max);
 		return -EINVAL;
 	}
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc)
-		wq->max_batch_size = roundup_pow_of_two(val);
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
+	*val = roundup_pow_of_two(*val);
+	return 0;
 }
 
-static struct device_attribute dev_attr_wq_max_batch_size =
-	__ATTR(max_batch_size, 0644, max_batch_size_show,
-	       wq_max_batch_size_store);
+static CFG_ATTR(wq_max_batch_size, max_batch_size, cfg, struct idxd_ims_wq,
+		max_batch_size, .kind = CFG_UINT,
+		.check = wq_max_batch_size_check);
 
-static ssize_t ats_disable_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
+static int wq_ats_disable_check(struct device *dev, u64 *val)
 {
-	struct idxd_ims_wq *wq = to_wq(dev);
-	bool val;
-
-	mutex_lock(&wq->conf->lock);
-	val = wq->ats_disable;
-	mutex_unlock(&wq->conf->lock);
-	return sysfs_emit(buf, "%u\n", val);
-}
-
-static ssize_t ats_disable_store(struct device *dev,
-				 struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	bool val;
-	int rc;
-
-	if (kstrtobool(buf, &val)) {
-		dev_dbg(dev, "ats_disable must be 0 or 1\n");
-		return -EINVAL;
-	}
-	if (val && !(wq->conf->idev->caps.wqcap & IDXD_WQCAP_ATS)) {
+	if (*val && !(dev_caps(dev)->wqcap & IDXD_WQCAP_ATS)) {
 		dev_dbg(dev, "device cannot disable ATS per work queue\n");
 		return -EINVAL;
 	}
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc)
-		wq->ats_disable = val;
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
-}
-static DEVICE_ATTR_RW(ats_disable);
-
-static ssize_t prs_disable_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	bool val;
-
-	mutex_lock(&wq->conf->lock);
-	val = wq->prs_disable;
-	mutex_unlock(&wq->conf->lock);
-	return sysfs_emit(buf, "%u\n", val);
+	return 0;
 }
 
-static ssize_t prs_disable_store(struct device *dev,
-				 struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	struct idxd_ims_wq *wq = to_wq(dev);
-	bool val;
-	int rc;
+static CFG_ATTR(wq_ats_disable, ats_disable, cfg, struct idxd_ims_wq,
+		ats_disable, .kind = CFG_BOOL, .check = wq_ats_disable_check);
 
-	if (kstrtobool(buf, &val)) {
-		dev_dbg(dev, "prs_disable must be 0 or 1\n");
-		return -EINVAL;
-	}
-	if (val && !(wq->conf->idev->caps.wqcap & IDXD_WQCAP_PRS)) {
+static int wq_prs_disable_check(struct device *dev, u64 *val)
+{
+	if (*val && !(dev_caps(dev)->wqcap & IDXD_WQCAP_PRS)) {
 		dev_dbg(dev, "device cannot disable PRS per work queue\n");
 		return -EINVAL;
 	}
-	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
-	if (!rc) {
-		wq->prs_disable = val;
-		/* Block on fault relies on page requests */
-		if (val)
-			wq->block_on_fault = false;
-	}
-	mutex_unlock(&wq->conf->lock);
-	return rc ? rc : count;
+	return 0;
 }
-static DEVICE_ATTR_RW(prs_disable);
+
+/* Block on fault relies on page requests */
+static void wq_prs_disable_update(struct device *dev)
+{
+	struct idxd_ims_wq *wq = to_wq(dev);
+
+	if (wq->prs_disable)
+		wq->block_on_fault = false;
+}
+
+static CFG_ATTR(wq_prs_disable, prs_disable, cfg, struct idxd_ims_wq,
+		prs_disable, .kind = CFG_BOOL, .check = wq_prs_disable_check,
+		.update = wq_prs_disable_update);
 
 static ssize_t occupancy_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
@@ -1033,20 +1013,20 @@ static struct device_attribute dev_attr_wq_state =
 static struct attribute *wq_attrs[] = {
 	&dev_attr_wq_clients.attr,
 	&dev_attr_wq_state.attr,
-	&dev_attr_wq_group_id.attr,
+	&cfg_attr_wq_group_id.attr.attr,
 	&dev_attr_mode.attr,
-	&dev_attr_size.attr,
-	&dev_attr_priority.attr,
-	&dev_attr_block_on_fault.attr,
-	&dev_attr_threshold.attr,
+	&cfg_attr_wq_size.attr.attr,
+	&cfg_attr_wq_priority.attr.attr,
+	&cfg_attr_wq_block_on_fault.attr.attr,
+	&cfg_attr_wq_threshold.attr.attr,
 	&dev_attr_type.attr,
-	&dev_attr_name.attr,
-	&dev_attr_driver_name.attr,
+	&cfg_attr_wq_name.attr.attr,
+	&cfg_attr_wq_driver_name.attr.attr,
 	&dev_attr_cdev_minor.attr,
-	&dev_attr_wq_max_transfer_size.attr,
-	&dev_attr_wq_max_batch_size.attr,
-	&dev_attr_ats_disable.attr,
-	&dev_attr_prs_disable.attr,
+	&cfg_attr_wq_max_transfer_size.attr.attr,
+	&cfg_attr_wq_max_batch_size.attr.attr,
+	&cfg_attr_wq_ats_disable.attr.attr,
+	&cfg_attr_wq_prs_disable.attr.attr,
 	&dev_attr_occupancy.attr,
 	&dev_attr_irq_kind.attr,
 	&dev_attr_irq_vector.attr,
@@ -1064,7 +1044,8 @@ static umode_t wq_attr_visible(struct kobject *kobj, struct attribute *attr,
 	if (attr == &dev_attr_occupancy.attr &&
 	    !(caps->wqcap & IDXD_WQCAP_OCCUPANCY))
 		return 0;
-	if (attr == &dev_attr_wq_max_batch_size.attr && !caps->max_batch_size)
+	if (attr == &cfg_attr_wq_max_batch_size.attr.attr &&
+	    !caps->max_batch_size)
 		return 0;
 	return attr->mode;
 }
@@ -1115,214 +1096,115 @@ static ssize_t work_queues_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(work_queues);
 
-enum group_field {
-	GROUP_RDBUFS_RESERVED,
-	GROUP_RDBUFS_ALLOWED,
-	GROUP_USE_RDBUF_LIMIT,
-	GROUP_TC_A,
-	GROUP_TC_B,
-};
-
-static unsigned int *group_field_ptr(struct idxd_ims_group *group,
-				     enum group_field field)
+/* Read buffer counts change only with GRPCAP read buffer control */
+static int group_rdbufs_check(struct device *dev, unsigned int old, u64 val)
 {
-	switch (field) {
-	case GROUP_RDBUFS_RESERVED:
-		return &group->rdbufs_reserved;
-	case GROUP_RDBUFS_ALLOWED:
-		return &group->rdbufs_allowed;
-	case GROUP_TC_A:
-		return &group->tc_a;
-	default:
-		return &group->tc_b;
-	}
-}
+	struct idxd_ims_caps *caps = dev_caps(dev);
 
-/**
- * struct group_field_attribute - a numeric group attribute
- * @attr: the sysfs attribute
- * @field: the group field it shows and sets
- */
-struct group_field_attribute {
-	struct device_attribute attr;
-	enum group_field field;
-};
-
-static enum group_field to_group_field(struct device_attribute *attr)
-{
-	return container_of(attr, struct group_field_attribute, attr)->field;
-}
-
-static ssize_t group_field_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	struct idxd_ims_group *group = to_group(dev);
-	enum group_field field = to_group_field(attr);
-	unsigned int val;
-
-	mutex_lock(&group->conf->lock);
-	if (field == GROUP_USE_RDBUF_LIMIT)
-		val = group->use_rdbuf_limit;
-	else
-		val = *group_field_ptr(group, field);
-	mutex_unlock(&group->conf->lock);
-	return sysfs_emit(buf, "%u\n", val);
-}
-
-/* Validate @val for @field; returns 0 or -EINVAL with a reason logged */
-static int group_field_check(struct idxd_ims_group *group,
-			     enum group_field field, unsigned int val)
-{
-	struct idxd_ims_caps *caps = &group->conf->idev->caps;
-	struct device *dev = &group->dev;
-
-	switch (field) {
-	case GROUP_RDBUFS_RESERVED:
-	case GROUP_RDBUFS_ALLOWED:
-		if (!(caps->grpcap & IDXD_GRPCAP_RDBUF_CTRL) &&
-		    val != *group_field_ptr(group, field)) {
-			dev_dbg(dev, "device has no read buffer control\n");
-			return -EINVAL;
-		}
-		if (val > caps->max_rdbufs) {
-			dev_dbg(dev, "%u read buffers exceed %u\n", val,
-				caps->max_rdbufs);
-			return -EINVAL;
-		}
-		if (field == GROUP_RDBUFS_ALLOWED &&
-		    val < group->rdbufs_reserved) {
-			dev_dbg(dev, "allowed read buffers below the %u reserved\n",
-				group->rdbufs_reserved);
-			return -EINVAL;
-		}
-		if (field == GROUP_RDBUFS_RESERVED &&
-		    val > group->rdbufs_allowed) {
-			dev_dbg(dev, "reserved read buffers above the %u allowed\n",
-				group->rdbufs_allowed);
-			return -EINVAL;
-		}
-		return 0;
-	case GROUP_USE_RDBUF_LIMIT:
-		if (val > 1) {
-			dev_dbg(dev, "use_read_buffer_limit must be 0 or 1\n");
-			return -EINVAL;
-		}
-		if (val && !group->conf->rdbuf_limit) {
-			dev_dbg(dev, "set the device read_buffer_limit first\n");
-			return -EINVAL;
-		}
-		return 0;
-	default:
-		if (val > IDXD_TRAFFIC_CLASS_MAX) {
-			dev_dbg(dev, "traffic class must be 0..%d\n",
-				IDXD_TRAFFIC_CLASS_MAX);
-			return -EINVAL;
-		}
-		return 0;
-	}
-}
-
-static ssize_t group_field_store(struct device *dev,
-				 struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	struct idxd_ims_group *group = to_group(dev);
-	enum group_field field = to_group_field(attr);
-	unsigned int val;
-	int rc;
-
-	if (kstrtouint(buf, 0, &val)) {
-		dev_dbg(dev, "not a number\n");
+	if (!(caps->grpcap & IDXD_GRPCAP_RDBUF_CTRL) && val != old) {
+		dev_dbg(dev, "device has no read buffer control\n");
 		return -EINVAL;
 	}
-	mutex_lock(&group->conf->lock);
-	rc = conf_check_writable(group->conf, dev, true);
-	if (!rc)
-		rc = group_field_check(group, field, val);
-	if (!rc) {
-		if (field == GROUP_USE_RDBUF_LIMIT)
-			group->use_rdbuf_limit = val;
-		else
-			*group_field_ptr(group, field) = val;
+	if (val > caps->max_rdbufs) {
+		dev_dbg(dev, "%llu read buffers exceed %u\n", val,
+			caps->max_rdbufs);
+		return -EINVAL;
 	}
-	mutex_unlock(&group->conf->lock);
-	return rc ? rc : count;
+	return 0;
 }
 
-#define GROUP_FIELD_ATTR(_name, _field)					\
-	struct group_field_attribute group_attr_##_name = {		\
-		.attr = __ATTR(_name, 0644, group_field_show,		\
-			       group_field_store),			\
-		.field = (_field),					\
-	}
+static int group_rdbufs_reserved_check(struct device *dev, u64 *val)
+{
+	struct idxd_ims_group *group = to_group(dev);
+	int rc = group_rdbufs_check(dev, group->rdbufs_reserved, *val);
 
-static GROUP_FIELD_ATTR(read_buffers_reserved, GROUP_RDBUFS_RESERVED);
-static GROUP_FIELD_ATTR(read_buffers_allowed, GROUP_RDBUFS_ALLOWED);
-static GROUP_FIELD_ATTR(use_read_buffer_limit, GROUP_USE_RDBUF_LIMIT);
-static GROUP_FIELD_ATTR(traffic_class_a, GROUP_TC_A);
-static GROUP_FIELD_ATTR(traffic_class_b, GROUP_TC_B);
+	if (!rc && *val > group->rdbufs_allowed) {
+		dev_dbg(dev, "reserved read buffers above the %u allowed\n",
+			group->rdbufs_allowed);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+static int group_rdbufs_allowed_check(struct device *dev, u64 *val)
+{
+	struct idxd_ims_group *group = to_group(dev);
+	int rc = group_rdbufs_check(dev, group->rdbufs_allowed, *val);
+
+	if (!rc && *val < group->rdbufs_reserved) {
+		dev_dbg(dev, "allowed read buffers below the %u reserved\n",
+			group->rdbufs_reserved);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+static int group_use_rdbuf_limit_check(struct device *dev, u64 *val)
+{
+	if (*val && !dev_conf(dev)->rdbuf_limit) {
+		dev_dbg(dev, "set the device read_buffer_limit first\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static CFG_ATTR(group_rdbufs_reserved, read_buffers_reserved, cfg,
+		struct idxd_ims_group, rdbufs_reserved, .kind = CFG_UINT,
+		.need_device_disabled = true,
+		.check = group_rdbufs_reserved_check);
+static CFG_ATTR(group_rdbufs_allowed, read_buffers_allowed, cfg,
+		struct idxd_ims_group, rdbufs_allowed, .kind = CFG_UINT,
+		.need_device_disabled = true,
+		.check = group_rdbufs_allowed_check);
+static CFG_ATTR(group_use_rdbuf_limit, use_read_buffer_limit, cfg,
+		struct idxd_ims_group, use_rdbuf_limit, .kind = CFG_FLAG,
+		.need_device_disabled = true, .max = 1,
+		.check = group_use_rdbuf_limit_check);
+static CFG_ATTR(group_tc_a, traffic_class_a, cfg, struct idxd_ims_group, tc_a,
+		.kind = CFG_UINT, .need_device_disabled = true,
+		.max = IDXD_TRAFFIC_CLASS_MAX);
+static CFG_ATTR(group_tc_b, traffic_class_b, cfg, struct idxd_ims_group, tc_b,
+		.kind = CFG_UINT, .need_device_disabled = true,
+		.max = IDXD_TRAFFIC_CLASS_MAX);
 /* Deprecated names kept by upstream and still used by accel-config */
-static GROUP_FIELD_ATTR(tokens_reserved, GROUP_RDBUFS_RESERVED);
-static GROUP_FIELD_ATTR(tokens_allowed, GROUP_RDBUFS_ALLOWED);
-static GROUP_FIELD_ATTR(use_token_limit, GROUP_USE_RDBUF_LIMIT);
+static CFG_ATTR(group_tokens_reserved, tokens_reserved, cfg,
+		struct idxd_ims_group, rdbufs_reserved, .kind = CFG_UINT,
+		.need_device_disabled = true,
+		.check = group_rdbufs_reserved_check);
+static CFG_ATTR(group_tokens_allowed, tokens_allowed, cfg,
+		struct idxd_ims_group, rdbufs_allowed, .kind = CFG_UINT,
+		.need_device_disabled = true,
+		.check = group_rdbufs_allowed_check);
+static CFG_ATTR(group_use_token_limit, use_token_limit, cfg,
+		struct idxd_ims_group, use_rdbuf_limit, .kind = CFG_FLAG,
+		.need_device_disabled = true, .max = 1,
+		.check = group_use_rdbuf_limit_check);
 
 static struct attribute *group_attrs[] = {
 	&dev_attr_engines.attr,
 	&dev_attr_work_queues.attr,
-	&group_attr_read_buffers_reserved.attr.attr,
-	&group_attr_read_buffers_allowed.attr.attr,
-	&group_attr_use_read_buffer_limit.attr.attr,
-	&group_attr_tokens_reserved.attr.attr,
-	&group_attr_tokens_allowed.attr.attr,
-	&group_attr_use_token_limit.attr.attr,
-	&group_attr_traffic_class_a.attr.attr,
-	&group_attr_traffic_class_b.attr.attr,
+	&cfg_attr_group_rdbufs_reserved.attr.attr,
+	&cfg_attr_group_rdbufs_allowed.attr.attr,
+	&cfg_attr_group_use_rdbuf_limit.attr.attr,
+	&cfg_attr_group_tokens_reserved.attr.attr,
+	&cfg_attr_group_tokens_allowed.attr.attr,
+	&cfg_attr_group_use_token_limit.attr.attr,
+	&cfg_attr_group_tc_a.attr.attr,
+	&cfg_attr_group_tc_b.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(group);
 
 /* ---- engineN.M attributes ---- */
 
-static ssize_t engine_group_id_show(struct device *dev,
-				    struct device_attribute *attr, char *buf)
-{
-	struct idxd_ims_engine *engine = to_engine(dev);
-	int id;
-
-	mutex_lock(&engine->conf->lock);
-	id = engine->group ? engine->group->id : -1;
-	mutex_unlock(&engine->conf->lock);
-	return sysfs_emit(buf, "%d\n", id);
-}
-
-static ssize_t engine_group_id_store(struct device *dev,
-				     struct device_attribute *attr,
-				     const char *buf, size_t count)
-{
-	struct idxd_ims_engine *engine = to_engine(dev);
-	struct idxd_ims_group *group;
-	int rc;
-
-	rc = parse_group(engine->conf, dev, buf, &group);
-	if (rc)
-		return rc;
-	mutex_lock(&engine->conf->lock);
-	rc = conf_check_writable(engine->conf, dev, true);
-	if (!rc)
-		engine->group = group;
-	mutex_unlock(&engine->conf->lock);
-	return rc ? rc : count;
-}
-
-static struct device_attribute dev_attr_engine_group_id =
-	__ATTR(group_id, 0644, engine_group_id_show, engine_group_id_store);
+static CFG_ATTR(engine_group_id, group_id, group_id, struct idxd_ims_engine,
+		group, .need_device_disabled = true);
 
 static struct attribute *engine_attrs[] = {
-	&dev_attr_engine_group_id.attr,
+	&cfg_attr_engine_group_id.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(engine);
-
 /* ---- device types ---- */
 
 static void conf_release(struct device *dev)
