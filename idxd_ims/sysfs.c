@@ -1293,10 +1293,10 @@ static int dsa_bus_match(struct device *dev, const struct device_driver *drv)
 	wq = to_wq(dev);
 	mutex_lock(&wq->conf->lock);
 	match = !wq->driver_name[0] || !strcmp(wq->driver_name, drv->name);
-	mutex_unlock(&wq->conf->lock);
 	if (!match)
 		dev_dbg(dev, "driver_name \"%s\" does not name driver %s\n",
 			wq->driver_name, drv->name);
+	mutex_unlock(&wq->conf->lock);
 	return match;
 }
 
