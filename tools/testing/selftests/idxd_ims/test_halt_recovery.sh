@@ -3,16 +3,17 @@
 #
 # Halt recovery with copies in flight. Two dedicated kernel work queues each
 # run a dmatest thread while the DSA model holds every descriptor for
-# DELAY_US, so that transfers are queued in the device when the host halts
-# it (over the model control channel). Passes when:
+# HOLD_US; once each work queue's occupancy shows its transfer queued in the
+# device, the host halts it (over the model control channel) and the hold is
+# lifted. Passes when:
 # - the driver logs the halt and its recovery by software reset, and the
 #   model is no longer halted;
 # - the device and both work queues are enabled again;
 # - the run ends on its own with no transfer timed out (no completion
-#   callback lost), at least one transfer failed, and every failure is an
-#   error status or a submission refused during recovery, never a transfer
-#   reported complete with wrong data;
-# - a following run with the delay removed has 0 failures on both channels
+#   callback lost), each thread's held transfer failed, and every failure
+#   is an error status or a submission refused during recovery, never a
+#   transfer reported complete with wrong data;
+# - a following run without the hold has 0 failures on both channels
 #   and its completion interrupts arrive on each work queue's restored
 #   vector.
 # One thread per channel: dmatest asks for a transfer's status after its
@@ -23,7 +24,9 @@ TEST=test_halt_recovery
 . "$(dirname "$0")/lib.sh"
 
 INFLIGHT_ITERATIONS=60
-DELAY_US=20000
+# long enough for the halt to arrive over the control channel, short of
+# dmatest's 5 s completion timeout
+HOLD_US=2000000
 ITERATIONS=40
 
 require_model_ctl
@@ -36,24 +39,23 @@ nchan=$(echo "$chans" | wc -w)
 [ "$nchan" -eq 2 ] || fail "expected two dmaengine channels, found: $chans"
 at_exit model_clear_faults
 
-# wq_irqs: completion interrupts taken so far by both work queues
-wq_irqs() {
-	echo $(($(irq_count "idxd_ims-wq${CONF#???}.0") +
-		$(irq_count "idxd_ims-wq${CONF#???}.1")))
+# wq_occupancy ID: descriptors queued in work queue ID, as the device says
+wq_occupancy() {
+	cat "$(wq_dir "$1")/occupancy"
 }
 
-model_set delay-us $DELAY_US
-irqs=$(wq_irqs)
+model_set delay-us $HOLD_US
 dmatest_start "$chans" $INFLIGHT_ITERATIONS 1
-# halt once transfers are flowing on both channels
+# halt once each thread's transfer is held in its work queue
 n=0
-while [ "$(wq_irqs)" -lt $((irqs + 4)) ]; do
-	[ $n -lt 100 ] || fail "no transfer completed within 10 s"
+until [ "$(wq_occupancy 0)" -ge 1 ] && [ "$(wq_occupancy 1)" -ge 1 ]; do
+	[ $n -lt 100 ] || fail "no transfer queued on both work queues within 10 s (occupancy $(wq_occupancy 0) and $(wq_occupancy 1))"
 	sleep 0.1
 	n=$((n + 1))
 done
 halt_log=$(log_mark)
 model_set halt true
+model_set delay-us 0
 wait_log "$halt_log" "device halted, trying a software reset" 10 ||
 	fail "the driver did not report the halt"
 wait_log "$halt_log" "recovered from halt by software reset" 10 ||
@@ -75,7 +77,8 @@ dmatest_finish 300
 	fail "a transfer cut short by the halt was reported complete"
 failed=$(dmatest_failures)
 errors=$(dmatest_count "'(completion error status|prep error|submit error)'")
-[ "$failed" -ge 1 ] || fail "no transfer was in flight when the device halted"
+[ "$failed" -ge "$nchan" ] ||
+	fail "$failed transfers failed, but each of the $nchan work queues had one queued when the device halted"
 [ "$errors" -eq "$failed" ] ||
 	fail "$failed transfers failed but only $errors with an error status or a refused submission"
 log "halt with copies in flight: $failed of $((nchan * INFLIGHT_ITERATIONS)) transfers failed, none lost"
