@@ -14,54 +14,56 @@ ITERATIONS=${ITERATIONS:-3000}
 BUF=${BUF:-4096}
 conf=/tmp/bench.json
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
 # configure DRIVER: load DRIVER, set up one group, one engine and one
-# dedicated kernel WQ with accel-config, enable them. Prints the channel.
+# dedicated kernel WQ with accel-config and enable them; sets dev and chan.
 configure() {
-	modprobe "$1" || die "cannot load $1"
+	modprobe "$1" || fail "cannot load $1"
 	dev=
 	for d in /sys/bus/dsa/devices/dsa*; do
 		[ -e "$d" ] && dev=${d##*/} && break
 	done
-	[ -n "$dev" ] || die "$1 did not probe a DSA device"
+	[ -n "$dev" ] || fail "$1 did not probe a DSA device"
 	id=${dev#dsa}
 	accel_config_json "$dev" 1 1 bench > $conf
 	accel-config load-config -c $conf > /dev/null 2>&1 &&
 		accel-config enable-device "$dev" > /dev/null 2>&1 &&
 		accel-config enable-wq "$dev/wq$id.0" > /dev/null 2>&1 ||
-		die "accel-config could not configure $dev under $1"
-	ls /sys/class/dma | head -n 1
+		fail "accel-config could not configure $dev under $1"
+	chan=$(ls /sys/class/dma | head -n 1)
+	[ -n "$chan" ] || fail "$1 registered no dmaengine channel"
 }
 
-# run_dmatest CHANNEL: one dmatest thread on CHANNEL; prints "iops KB/s".
+# run_dmatest CHANNEL: one dmatest thread on CHANNEL; sets result to
+# "iops KB/s".
 run_dmatest() {
 	dmesg -c > /dev/null
 	modprobe dmatest timeout=10000 iterations="$ITERATIONS" \
-		test_buf_size="$BUF" || die "cannot load dmatest"
+		test_buf_size="$BUF" || fail "cannot load dmatest"
 	echo "$1" > /sys/module/dmatest/parameters/channel
 	echo 1 > /sys/module/dmatest/parameters/run
 	cat /sys/module/dmatest/parameters/wait > /dev/null
 	line=$(dmesg | grep "$1-copy0: summary")
 	rmmod dmatest
-	echo "$line" | grep -q ", 0 failures" || die "dmatest failed: $line"
-	echo "$line" | sed 's/.* failures \([0-9.]*\) iops \([0-9]*\) KB\/s.*/\1 \2/'
+	echo "$line" | grep -q ", 0 failures" || fail "dmatest failed: $line"
+	result=$(echo "$line" |
+		sed 's/.* failures \([0-9.]*\) iops \([0-9]*\) KB\/s.*/\1 \2/')
 }
 
+# teardown DRIVER: disable the device configured by configure, unload DRIVER
 teardown() {
-	accel-config disable-device "$dev" > /dev/null 2>&1
-	modprobe -r "$1"
+	accel-config disable-device "$dev" > /dev/null 2>&1 ||
+		fail "accel-config could not disable $dev under $1"
+	modprobe -r "$1" || fail "cannot unload $1"
 }
 
 dmesg -n 1
-chan=$(configure idxd_ims)
-ims=$(run_dmatest "$chan")
+configure idxd_ims
+run_dmatest "$chan"
+ims=$result
 teardown idxd_ims
-chan=$(configure idxd)
-upstream=$(run_dmatest "$chan")
+configure idxd
+run_dmatest "$chan"
+upstream=$result
 teardown idxd
 
 echo "dmatest memcpy, $ITERATIONS x up to $BUF bytes, 1 thread, 1 dedicated WQ"
