@@ -26,7 +26,9 @@ console=$outdir/console.log tap=$outdir/tap.log
 : > "$console"
 : > "$tap"
 
-cmdline="console=ttyS0 panic=-1 oops=panic nokaslr"
+# log_buf_len: the tests find their messages by kernel log line numbers,
+# which must not shift because the ring wrapped during a run
+cmdline="console=ttyS0 panic=-1 oops=panic nokaslr log_buf_len=4M"
 cmdline+=" IDXD_IMS_MODE=$mode IDXD_IMS_SETUP=$setup"
 cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"

@@ -336,6 +336,12 @@ require_model_ctl() {
 		skip "device model control channel $MODEL_CTL is not a character device"
 }
 
+# have_model_ctl: succeed when the host can change the device model's fault
+# injection properties, for tests that use them only where they exist.
+have_model_ctl() {
+	[ -n "$MODEL_CTL" ] && [ -c "$MODEL_CTL" ]
+}
+
 # model_request REQUEST...: send one request and wait for its answer. On
 # "ok" sets MODEL_VALUE to what follows it and returns 0; otherwise sets
 # MODEL_ERROR and returns 1.

@@ -19,7 +19,9 @@
 TEST=test_dma_terminate
 . "$(dirname "$0")/lib.sh"
 
-DELAY_US=400000
+# the held descriptor must still be queued when dmatest gives up on it, even
+# if its thread is scheduled late
+DELAY_US=3000000
 TIMEOUT_MS=50
 
 require_model_ctl

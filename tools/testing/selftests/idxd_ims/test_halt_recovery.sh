@@ -4,8 +4,11 @@
 # Halt recovery with copies in flight. Two dedicated kernel work queues each
 # run a dmatest thread while the DSA model holds every descriptor for
 # HOLD_US; once each work queue's occupancy shows its transfer queued in the
-# device, the host halts it (over the model control channel) and the hold is
-# lifted. Passes when:
+# device, the hold is lifted for what comes next and the host halts the
+# device (over the model control channel). The held transfers stay queued
+# until the halt: lifting the hold does not run them, only a new submission
+# or the timer armed by the last one would, and both threads are waiting.
+# Passes when:
 # - the driver logs the halt and its recovery by software reset, and the
 #   model is no longer halted;
 # - the device and both work queues are enabled again;
@@ -24,9 +27,10 @@ TEST=test_halt_recovery
 . "$(dirname "$0")/lib.sh"
 
 INFLIGHT_ITERATIONS=60
-# long enough for the halt to arrive over the control channel, short of
-# dmatest's 5 s completion timeout
-HOLD_US=2000000
+# far longer than the halt takes to arrive over the control channel, and
+# shorter than dmatest's completion timeout for the held transfers
+HOLD_US=20000000
+HOLD_TIMEOUT_MS=30000
 ITERATIONS=40
 
 require_model_ctl
@@ -45,7 +49,8 @@ wq_occupancy() {
 }
 
 model_set delay-us $HOLD_US
-dmatest_start "$chans" $INFLIGHT_ITERATIONS 1
+halt_log=$(log_mark)
+dmatest_start "$chans" $INFLIGHT_ITERATIONS 1 $HOLD_TIMEOUT_MS
 # halt once each thread's transfer is held in its work queue
 n=0
 until [ "$(wq_occupancy 0)" -ge 1 ] && [ "$(wq_occupancy 1)" -ge 1 ]; do
@@ -53,9 +58,8 @@ until [ "$(wq_occupancy 0)" -ge 1 ] && [ "$(wq_occupancy 1)" -ge 1 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
-halt_log=$(log_mark)
-model_set halt true
 model_set delay-us 0
+model_set halt true
 wait_log "$halt_log" "device halted, trying a software reset" 10 ||
 	fail "the driver did not report the halt"
 wait_log "$halt_log" "recovered from halt by software reset" 10 ||

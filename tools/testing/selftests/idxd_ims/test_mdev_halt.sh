@@ -25,7 +25,9 @@ TEST=test_mdev_halt
 . "$(dirname "$0")/lib.sh"
 
 WQ_SIZE=16
-DELAY_US=5000000
+# held until the halt, which discards them; the timer armed by the last
+# submission must not run them first
+DELAY_US=60000000
 ROUND_TRIPS=8
 
 require_model_ctl

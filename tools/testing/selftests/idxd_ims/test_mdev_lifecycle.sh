@@ -57,7 +57,7 @@ done
 
 # descriptors in flight when the device is reset, closed, and removed;
 # in the test VM the model holds them back for a while first
-if [ -n "$MODEL_CTL" ] && [ -c "$MODEL_CTL" ]; then
+if have_model_ctl; then
 	at_exit model_clear_faults
 	model_set delay-us 20000
 fi
@@ -101,7 +101,7 @@ wait $guest
 log "guest racing the removal exited with status $?"
 check_released "removal racing the guest"
 
-[ -z "$MODEL_CTL" ] || [ ! -c "$MODEL_CTL" ] || model_set delay-us 0
+! have_model_ctl || model_set delay-us 0
 
 mdev_create || fail "cannot create an mdev after all the cycles"
 run_guest "$MDEV_UUID" loop 5 || fail "mdev_guest loop failed after the cycles"
