@@ -24,7 +24,8 @@
  *              host's request to give the device back (VFIO_PCI_REQ_IRQ_INDEX)
  *              and close it then
  *   loop N     N memmove round trips (BYTES each, data from SEED), and
- *              more until FILE exists when -u FILE is given; prints the
+ *              more until FILE exists when -u FILE is given; creates the
+ *              -r FILE, if given, when its window starts; prints the
  *              CLOCK_MONOTONIC window it ran in
  *   bench N    N NOOP round trips, portal write to eventfd; prints the
  *              median and 99th percentile in microseconds
@@ -184,7 +185,8 @@ struct guest {
 	int timeout_ms;
 	/* loop: go on until this file exists; halt: wait for it */
 	const char *until;
-	const char *ready;		/* halt: created when ready for the host */
+	/* halt, disabled: ready for the host; loop: started */
+	const char *ready;
 };
 
 static int errors;
@@ -1758,6 +1760,16 @@ static int scenario_inflight(struct guest *g, const char *how)
 
 /* --- loop and bench --- */
 
+/* touch_file: create an empty file for the host to see */
+static void touch_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		die("create %s", path);
+	close(fd);
+}
+
 static int scenario_loop(struct guest *g, long n)
 {
 	char what[64];
@@ -1773,6 +1785,8 @@ static int scenario_loop(struct guest *g, long n)
 	drain_vector(g, VEC_ERR);
 	drain_vector(g, VEC_WQ);
 	start = now_ns();
+	if (g->ready)
+		touch_file(g->ready);
 	for (i = 0; (i < n || (g->until && access(g->until, F_OK))) &&
 	     errors < 5; i++) {
 		snprintf(what, sizeof(what), "loop %ld", i);
@@ -1849,15 +1863,6 @@ static int scenario_bench(struct guest *g, long n)
 #define HALT_REFUSED_REC	(HALT_REC + MAX_SLOTS)
 /* round trips after the reset copy here, away from the queued ones */
 #define HALT_RT_OFF		(DST_OFF + MAX_SLOTS * MAX_XFER)
-
-static void touch_file(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		die("create %s", path);
-	close(fd);
-}
 
 /* wait_file: wait up to timeout_ms for path to exist */
 static bool wait_file(const char *path, int timeout_ms)

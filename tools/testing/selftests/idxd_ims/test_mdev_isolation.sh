@@ -105,8 +105,24 @@ pasid_b=$(mdev_attr "$b" pasid)
 log "PASIDs: system $spasid, A $pasid_a, B $pasid_b"
 
 # --- both copying at the same time, different patterns and sizes ---
-guest_bg A1 -s 1111 -b 8192 "$a" loop "$LOOPS"
-guest_bg B1 -s 2222 -b 3000 "$b" loop "$LOOPS"
+# each loop goes on until both have started: the windows overlap whatever
+# the scheduling
+guest_bg A1 -s 1111 -b 8192 -r "$outdir/A1-started" -u "$outdir/loops-stop" \
+	"$a" loop "$LOOPS"
+guest_bg B1 -s 2222 -b 3000 -r "$outdir/B1-started" -u "$outdir/loops-stop" \
+	"$b" loop "$LOOPS"
+n=0
+until [ -e "$outdir/A1-started" ] && [ -e "$outdir/B1-started" ]; do
+	for g in A1 B1; do
+		[ -e "$outdir/$g-started" ] ||
+			kill -0 "$(cat "$outdir/$g.pid")" 2> /dev/null ||
+			{ guest_wait $g; fail "guest $g ended before its loop started"; }
+	done
+	[ $n -lt 600 ] || fail "the two loops did not both start within 60 s"
+	sleep 0.1
+	n=$((n + 1))
+done
+touch "$outdir/loops-stop"
 guest_wait A1 || fail "guest A: loop failed while B was copying"
 guest_wait B1 || fail "guest B: loop failed while A was copying"
 set -- $(guest_window A1) $(guest_window B1)
