@@ -21,6 +21,8 @@
  *                                  move, plus 2 ms for a duplicate; the
  *                                  count itself is not checked
  *            mask <index> / unmask <index>
+ *                                  mask or unmask a requested vector in the
+ *                                  device; repeating either changes nothing
  *            bad_handle <n>        submit n (1..8) NOOPs back to back whose
  *                                  completion interrupt names an entry
  *                                  that does not exist; succeeds when all

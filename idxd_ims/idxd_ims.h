@@ -121,6 +121,8 @@ struct idxd_ims_caps {
  * @pasid_en: the IMS entry is bound to @pasid
  * @requested: the Linux interrupt is requested (protected by
  *	idxd_ims_dev.irq_lock)
+ * @masked: masked through idxd_ims_irq_set_masked() while requested
+ *	(protected by idxd_ims_dev.irq_lock)
  * @count: interrupts taken on this vector
  * @thread_fn: threaded handler supplied by the user, may be NULL; it is
  *	called with @dev_id pointing at this structure
@@ -138,6 +140,7 @@ struct idxd_ims_irq {
 	u32 pasid;
 	bool pasid_en;
 	bool requested;
+	bool masked;
 	atomic64_t count;
 	irq_handler_t thread_fn;
 	void *data;
@@ -263,6 +266,20 @@ void idxd_ims_debugfs_init(void);
 void idxd_ims_debugfs_exit(void);
 void idxd_ims_debugfs_add(struct idxd_ims_dev *idev);
 void idxd_ims_debugfs_remove(struct idxd_ims_dev *idev);
+
+/**
+ * idxd_ims_offers_vdevs() - whether a device can back virtual devices
+ * @idev: device
+ *
+ * A virtual device is a slice of a DSA (its operations are DSA
+ * operations), and needs a kernel with vfio-mdev.
+ *
+ * Return: true for a DSA when the module was built with vfio-mdev.
+ */
+static inline bool idxd_ims_offers_vdevs(const struct idxd_ims_dev *idev)
+{
+	return IS_ENABLED(CONFIG_VFIO_MDEV) && idev->type == IDXD_IMS_TYPE_DSA;
+}
 
 /* mdev.c: vfio-mdev virtual devices, when the kernel has vfio-mdev */
 #if IS_ENABLED(CONFIG_VFIO_MDEV)

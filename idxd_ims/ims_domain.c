@@ -438,6 +438,8 @@ static int __idxd_ims_irq_release(struct idxd_ims_irq *irq)
 		return -EINVAL;
 	free_irq(irq->virq, irq);
 	irq->requested = false;
+	/* the next request_irq() starts the interrupt unmasked */
+	irq->masked = false;
 	return 0;
 }
 
@@ -624,20 +626,29 @@ void idxd_ims_irq_free(struct idxd_ims_irq *irq)
  *
  * Masks the vector in the device (IMS entry control word or MSI-X table)
  * right away rather than lazily, so that an interrupt raised meanwhile is
- * held by the device and delivered on unmask. Calls nest like
- * disable_irq()/enable_irq().
+ * held by the device and delivered on unmask. Calls do not nest: masking a
+ * masked vector, or unmasking an unmasked one, changes nothing.
  *
+ * Context: process context; may sleep (waits for a running handler).
  * Return: 0, or -EINVAL if the interrupt is not requested.
  */
 int idxd_ims_irq_set_masked(struct idxd_ims_irq *irq, bool masked)
 {
-	if (!READ_ONCE(irq->requested))
-		return -EINVAL;
-	if (masked)
-		disable_irq(irq->virq);
-	else
-		enable_irq(irq->virq);
-	return 0;
+	struct idxd_ims_dev *idev = irq->idev;
+	int ret = 0;
+
+	mutex_lock(&idev->irq_lock);
+	if (!irq->requested) {
+		ret = -EINVAL;
+	} else if (irq->masked != masked) {
+		if (masked)
+			disable_irq(irq->virq);
+		else
+			enable_irq(irq->virq);
+		irq->masked = masked;
+	}
+	mutex_unlock(&idev->irq_lock);
+	return ret;
 }
 
 /**

@@ -835,6 +835,10 @@ static ssize_t type_store(struct device *dev, struct device_attribute *attr,
 		dev_dbg(dev, "type must be none, kernel, user or mdev\n");
 		return -EINVAL;
 	}
+	if (type == IDXD_WQT_MDEV && !idxd_ims_offers_vdevs(wq->conf->idev)) {
+		dev_dbg(dev, "type mdev: this device backs no virtual devices (only a DSA does, with vfio-mdev)\n");
+		return -EINVAL;
+	}
 	mutex_lock(&wq->conf->lock);
 	rc = wq_check_writable(wq, false);
 	if (!rc)
