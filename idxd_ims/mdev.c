@@ -399,8 +399,8 @@ static int vdev_open_device(struct vfio_device *core)
 	struct idxd_ims_vdev *vdev = to_vdev(core);
 
 	mutex_lock(&vdev->reg_lock);
-	idxd_vdev_new_session(vdev);
 	idxd_vdev_regs_init(vdev);
+	idxd_vdev_reset(vdev);
 	mutex_unlock(&vdev->reg_lock);
 	return 0;
 }
@@ -717,8 +717,7 @@ int idxd_ims_mdev_parent_add(struct idxd_ims_dev *idev)
 	struct idxd_ims_mdev_parent *parent;
 	int rc;
 
-	/* The slice is a DSA: its operations are DSA operations. */
-	if (idev->type != IDXD_IMS_TYPE_DSA)
+	if (!idxd_ims_offers_vdevs(idev))
 		return 0;
 
 	parent = kzalloc(sizeof(*parent), GFP_KERNEL);

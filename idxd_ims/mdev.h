@@ -157,7 +157,8 @@ struct idxd_vdev_regs {
  * @num_busy: slots not on @free_slots (in flight or being reported)
  * @session: counts opens and resets, see &idxd_vdev_slot.session
  * @halted: the parent halted or was disabled; set by the halt callback,
- *	cleared by a guest reset
+ *	cleared by a reset or open once the backing work queue executes
+ *	descriptors again
  * @idle: woken when @num_busy drops to 0
  * @halt_work: reports a halt to the guest (the callback cannot sleep)
  * @trigger_lock: protects @trigger, @masked, @pending and @req_trigger
@@ -217,7 +218,7 @@ void idxd_vdev_signal(struct idxd_ims_vdev *vdev, unsigned int vector);
 
 /* mdev_regs.c: configuration space and BAR0 */
 void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev);
-void idxd_vdev_reset(struct idxd_ims_vdev *vdev);
+bool idxd_vdev_reset(struct idxd_ims_vdev *vdev);
 int idxd_vdev_config_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
 			size_t len, bool write);
 int idxd_vdev_bar0_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
@@ -232,7 +233,7 @@ void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev);
 int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 			   const void *buf, size_t len);
 void idxd_vdev_drain(struct idxd_ims_vdev *vdev);
-void idxd_vdev_new_session(struct idxd_ims_vdev *vdev);
+bool idxd_vdev_new_session(struct idxd_ims_vdev *vdev);
 irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id);
 void idxd_vdev_halted(void *data);
 

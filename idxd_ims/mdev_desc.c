@@ -25,12 +25,17 @@
 
 #define IDXD_VDEV_DRAIN_TIMEOUT		(5 * HZ)
 
-/* Descriptor flag: cache control (write the destination to cache) */
+/* Descriptor flags: check result (compare operations), cache control */
+#define IDXD_DESC_FLAG_CR		BIT(7)
 #define IDXD_DESC_FLAG_CC		BIT(8)
+/* Operation-specific flags (CRC seed from memory, ...): none mediated */
+#define IDXD_DESC_FLAGS_OP_SPECIFIC	GENMASK(23, 16)
 
 /* Completion status codes the mediation reports */
 #define IDXD_COMP_PAGE_FAULT		0x03
+#define IDXD_COMP_SUCCESS_PRED		0x02
 #define IDXD_COMP_BAD_OPCODE		0x10
+#define IDXD_COMP_INVALID_FLAGS		0x11
 #define IDXD_COMP_XFER_ERANGE		0x13
 #define IDXD_COMP_CRA_XLAT		0x1a
 #define IDXD_COMP_CRA_ALIGN		0x1b
@@ -156,18 +161,24 @@ void idxd_vdev_drain(struct idxd_ims_vdev *vdev)
  * @vdev: virtual device
  *
  * Descriptors still in flight complete without being reported to the
- * guest, and a halt is forgotten.
+ * guest. A halt is forgotten if the backing work queue executes
+ * descriptors again; while the parent is still halted, or after it was
+ * disabled, the virtual device stays halted.
  *
  * Context: any; takes &idxd_ims_vdev.slot_lock.
+ * Return: true when the virtual device takes descriptors again.
  */
-void idxd_vdev_new_session(struct idxd_ims_vdev *vdev)
+bool idxd_vdev_new_session(struct idxd_ims_vdev *vdev)
 {
 	unsigned long flags;
+	bool halted;
 
 	spin_lock_irqsave(&vdev->slot_lock, flags);
 	vdev->session++;
-	vdev->halted = false;
+	halted = !idxd_ims_wq_mdev_live(vdev->wq);
+	vdev->halted = halted;
 	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+	return !halted;
 }
 
 static void vdev_put_slot(struct idxd_ims_vdev *vdev,
@@ -205,7 +216,11 @@ static void vdev_write_record(struct idxd_ims_vdev *vdev,
 				slot->guest_comp);
 }
 
-/* Report a result to the guest: record (or SWERR without one), interrupt. */
+/*
+ * Report a result to the guest: a record (always for a status other than
+ * success, as the device writes it), SWERR for an error without a record
+ * (a false predicate is not an error), then the interrupt.
+ */
 static void vdev_report(struct idxd_ims_vdev *vdev, struct idxd_vdev_slot *slot,
 			struct idxd_hw_completion *rec)
 {
@@ -214,7 +229,8 @@ static void vdev_report(struct idxd_ims_vdev *vdev, struct idxd_vdev_slot *slot,
 	if (slot->guest_comp) {
 		if (status != IDXD_COMP_SUCCESS || slot->want_record)
 			vdev_write_record(vdev, slot, rec);
-	} else if (status != IDXD_COMP_SUCCESS) {
+	} else if (status != IDXD_COMP_SUCCESS &&
+		   status != IDXD_COMP_SUCCESS_PRED) {
 		idxd_vdev_swerr(vdev, status, vdev_opcode(&slot->hw), 0);
 	}
 	if (slot->want_irq)
@@ -268,6 +284,14 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 	if (opcode >= BITS_PER_TYPE(vdev->opcap) ||
 	    !(vdev->opcap & BIT_ULL(opcode)))
 		return IDXD_COMP_BAD_OPCODE;
+	/*
+	 * Flags that change an operation's result must reach the device or
+	 * be refused, never be dropped silently.
+	 */
+	if ((flags & IDXD_DESC_FLAGS_OP_SPECIFIC) ||
+	    ((flags & IDXD_DESC_FLAG_CR) && opcode != IDXD_OP_COMPARE &&
+	     opcode != IDXD_OP_COMPVAL))
+		return IDXD_COMP_INVALID_FLAGS;
 	if (opcode != IDXD_OP_NOOP && (!len || len > IDXD_VDEV_MAX_XFER))
 		return IDXD_COMP_XFER_ERANGE;
 
@@ -311,7 +335,8 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 					    IDXD_DESC_FLAG_CRAV |
 					    IDXD_DESC_FLAG_RCR |
 					    IDXD_DESC_FLAG_RCI |
-					    (flags & IDXD_DESC_FLAG_CC));
+					    (flags & (IDXD_DESC_FLAG_CC |
+						      IDXD_DESC_FLAG_CR)));
 	slot->hw.completion_addr = slot->comp_dma;
 	slot->hw.src_addr = host_src;
 	slot->hw.dst_addr = host_dst;

@@ -53,6 +53,15 @@ static void config_init_bar64(struct idxd_vdev_regs *regs, unsigned int off,
 	config_init32(regs, off + 4, 0, 0xffffffff);
 }
 
+static void vdev_set_gensts(struct idxd_ims_vdev *vdev, u32 state)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->status_lock, flags);
+	vdev->regs.gensts = state;
+	spin_unlock_irqrestore(&vdev->status_lock, flags);
+}
+
 /*
  * vdev_regs_reset() - put the BAR0 registers in their reset state
  * @vdev: virtual device
@@ -91,7 +100,8 @@ static void vdev_regs_reset(struct idxd_ims_vdev *vdev)
  * vector, and a PASID capability. It offers the operations the mediation
  * knows that the parent also has.
  *
- * Context: creation of the virtual device, before it is registered.
+ * Context: creation of the virtual device, before it is registered, and
+ * each open with &idxd_ims_vdev.reg_lock held.
  */
 void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
 {
@@ -144,20 +154,28 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
  * @vdev: virtual device
  *
  * Stops taking descriptors, waits for those in flight (later completions
- * are not reported), forgets a halt and puts the registers in their reset
- * state. The guest's Reset Device command, VFIO_DEVICE_RESET and closing
- * the device all come here.
+ * are not reported) and puts the registers in their reset state. A halt
+ * is forgotten if the parent's work queue works again; otherwise (parent
+ * still halted, or disabled) GENSTS reads "halted" again, as on a device
+ * that a reset cannot bring back. Opening the device, the guest's Reset
+ * Device command, VFIO_DEVICE_RESET and closing the device all come here.
  *
  * Context: &idxd_ims_vdev.reg_lock held.
+ * Return: true when the virtual device can be enabled and used.
  */
-void idxd_vdev_reset(struct idxd_ims_vdev *vdev)
+bool idxd_vdev_reset(struct idxd_ims_vdev *vdev)
 {
+	bool usable;
+
 	lockdep_assert_held(&vdev->reg_lock);
 
 	vdev->regs.wq_enabled = false;
 	idxd_vdev_drain(vdev);
-	idxd_vdev_new_session(vdev);
+	usable = idxd_vdev_new_session(vdev);
 	vdev_regs_reset(vdev);
+	if (!usable)
+		vdev_set_gensts(vdev, IDXD_HW_STATE_HALT);
+	return usable;
 }
 
 /**
@@ -276,15 +294,6 @@ static u32 vdev_gensts(struct idxd_ims_vdev *vdev)
 	return gensts;
 }
 
-static void vdev_set_gensts(struct idxd_ims_vdev *vdev, u32 state)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&vdev->status_lock, flags);
-	vdev->regs.gensts = state;
-	spin_unlock_irqrestore(&vdev->status_lock, flags);
-}
-
 /* The per-WQ commands take a WQ bitmask; the slice has WQ 0 only. */
 static bool vdev_wq_mask_ok(u32 operand)
 {
@@ -325,8 +334,8 @@ static u32 vdev_cmd(struct idxd_ims_vdev *vdev, u32 code, u32 operand)
 		idxd_vdev_drain(vdev);
 		return IDXD_CMDSTS_SUCCESS;
 	case IDXD_CMD_RESET_DEVICE:
-		idxd_vdev_reset(vdev);
-		return IDXD_CMDSTS_SUCCESS;
+		return idxd_vdev_reset(vdev) ? IDXD_CMDSTS_SUCCESS :
+					       IDXD_CMDSTS_HW_ERR;
 	case IDXD_CMD_ENABLE_WQ:
 		if (operand != 0)
 			return IDXD_VDEV_CMDSTS_INVAL_WQIDX;

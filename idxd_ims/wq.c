@@ -324,6 +324,7 @@ void idxd_ims_device_disable(struct idxd_ims_conf *conf)
 			if (!wq->mdev || !wq->enabled)
 				continue;
 			dev_warn(&wq->dev, "device disabled under a virtual device\n");
+			WRITE_ONCE(wq->mdev_live, false);
 			wq->mdev_halted(wq->mdev);
 			wq->enabled = false;
 		}
@@ -731,8 +732,10 @@ void idxd_ims_wq_halted(struct idxd_ims_dev *idev)
 	for (i = 0; i < conf->num_wqs; i++) {
 		struct idxd_ims_wq_dma *wq_dma = conf->wqs[i]->wq_dma;
 
-		if (conf->wqs[i]->mdev)
+		if (conf->wqs[i]->mdev) {
+			WRITE_ONCE(conf->wqs[i]->mdev_live, false);
 			conf->wqs[i]->mdev_halted(conf->wqs[i]->mdev);
+		}
 		if (!wq_dma)
 			continue;
 		spin_lock(&wq_dma->lock);
@@ -779,6 +782,8 @@ int idxd_ims_wq_restore(struct idxd_ims_dev *idev)
 		rc = conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, "re-enable wq");
 		if (rc)
 			goto out_unlock;
+		if (wq->mdev)
+			WRITE_ONCE(wq->mdev_live, true);
 		if (!wq->wq_dma)
 			continue;
 		spin_lock_irqsave(&wq->wq_dma->lock, flags);
@@ -879,6 +884,7 @@ struct idxd_ims_wq *idxd_ims_wq_mdev_get(struct idxd_ims_dev *idev,
 	wq->mdev = mdev;
 	spin_unlock_irqrestore(&conf->wq_dma_lock, flags);
 	wq->enabled = true;
+	WRITE_ONCE(wq->mdev_live, true);
 	dev_info(&wq->dev, "enabled for a virtual device\n");
 	mutex_unlock(&conf->lock);
 	return wq;
@@ -904,6 +910,7 @@ void idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq)
 	unsigned long flags;
 
 	mutex_lock(&conf->lock);
+	WRITE_ONCE(wq->mdev_live, false);
 	if (wq->enabled) {
 		wq_hw_disable(wq);
 		wq->enabled = false;
@@ -934,4 +941,23 @@ void idxd_ims_wq_mdev_submit(struct idxd_ims_wq *wq,
 	wmb();
 	iosubmit_cmds512(wq_portal(conf_idev(wq->conf), wq->id,
 				   IDXD_IMS_IRQ_IMS), desc, 1);
+}
+
+/**
+ * idxd_ims_wq_mdev_live() - whether a virtual device's work queue executes
+ *	descriptors
+ * @wq: work queue taken with idxd_ims_wq_mdev_get()
+ *
+ * False from a halt or disable of the device until a software reset has
+ * brought the work queue back (after a disable: until it is released).
+ * A virtual device that sees true and submits under the lock its
+ * @mdev_halted callback takes either has the descriptor taken back by the
+ * callback or submits after the work queue came back.
+ *
+ * Context: any.
+ * Return: true when descriptors submitted now will be executed.
+ */
+bool idxd_ims_wq_mdev_live(const struct idxd_ims_wq *wq)
+{
+	return READ_ONCE(wq->mdev_live);
 }

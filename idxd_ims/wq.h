@@ -244,6 +244,11 @@ struct idxd_ims_wq_dma {
  *	descriptors in flight on the work queue will not complete
  * @mdev_pasid: PASID the work queue runs with for @mdev
  * @mdev_pasid_en: WQCFG carries @mdev_pasid
+ * @mdev_live: descriptors of @mdev can be executed: the work queue is
+ *	enabled in a working device. Cleared before @mdev_halted is called
+ *	and set again when a software reset brought the work queue back;
+ *	written with WRITE_ONCE() under &idxd_ims_conf.lock or in the halt
+ *	handler, read locklessly by the virtual device
  *
  * Fields from @group on are protected by &idxd_ims_conf.lock. @wq_dma and
  * @mdev are also written under &idxd_ims_conf.wq_dma_lock; the completion
@@ -276,6 +281,7 @@ struct idxd_ims_wq {
 	void (*mdev_halted)(void *mdev);
 	u32 mdev_pasid;
 	bool mdev_pasid_en;
+	bool mdev_live;
 };
 
 /**
@@ -342,6 +348,7 @@ void idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq);
 unsigned int idxd_ims_wq_mdev_available(struct idxd_ims_dev *idev);
 void idxd_ims_wq_mdev_submit(struct idxd_ims_wq *wq,
 			     const struct idxd_hw_desc *desc);
+bool idxd_ims_wq_mdev_live(const struct idxd_ims_wq *wq);
 
 /* dma.c: dmaengine provider */
 struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf);

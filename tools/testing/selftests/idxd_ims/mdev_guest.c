@@ -149,6 +149,8 @@ enum cmd_code {
 
 #define CMD_INT_REQ		0x80000000U
 #define CMDSTS_ACTIVE		0x80000000U
+/* CMDSTS error: the device is halted and a reset cannot bring it back */
+#define CMDSTS_HW_ERR		0x03
 
 /* The opcodes the slice supports, as OPCAP bits */
 #define OPCAP0_EXPECTED		((1ULL << DSA_OPCODE_NOOP) | \
@@ -1080,6 +1082,18 @@ static void op_compare(struct guest *g)
 	expect_eq("compare different: result", r->result, 1);
 	expect_eq("compare different: bytes_completed (first difference)",
 		  r->bytes_completed, diff);
+
+	/* check result: the flag reaches the device */
+	d.flags |= IDXD_OP_FLAG_CR;
+	d.expected_res = 0;
+	r = run_irq(g, &d, "compare different, expecting equal");
+	expect_status(r, DSA_COMP_SUCCESS_PRED,
+		      "compare different, expecting equal");
+	expect_eq("compare different, expecting equal: result", r->result, 1);
+	d.expected_res = 1;
+	r = run_irq(g, &d, "compare different, expecting different");
+	expect_status(r, DSA_COMP_SUCCESS,
+		      "compare different, expecting different");
 }
 
 static void op_compval(struct guest *g)
@@ -1319,6 +1333,19 @@ static void bad_sizes_opcodes(struct guest *g)
 		d.dst_addr = iova_of(DST_OFF);
 		expect_status(run_irq(g, &d, what), DSA_COMP_BAD_OPCODE, what);
 	}
+
+	/* flags the mediation cannot honour are refused, not dropped */
+	desc_init(&d, DSA_OPCODE_CRCGEN, 0, 64, true);
+	d.src_addr = iova_of(SRC_OFF);
+	d.flags |= 1U << 16;
+	expect_status(run_irq(g, &d, "CRC with an operation-specific flag"),
+		      DSA_COMP_INVALID_FLAGS, "CRC with an operation-specific flag");
+	desc_init(&d, DSA_OPCODE_MEMMOVE, 0, 64, true);
+	d.src_addr = iova_of(SRC_OFF);
+	d.dst_addr = iova_of(DST_OFF);
+	d.flags |= IDXD_OP_FLAG_CR;
+	expect_status(run_irq(g, &d, "memmove with check result"),
+		      DSA_COMP_INVALID_FLAGS, "memmove with check result");
 }
 
 /* expect_swerr: SWERR valid with the given code; clears it */
@@ -2028,7 +2055,11 @@ static bool halt_seen(struct guest *g)
 	return true;
 }
 
-/* disabled: an idle virtual device whose parent is disabled sees a halt */
+/*
+ * disabled: an idle virtual device whose parent is disabled sees a halt,
+ * and a Reset Device cannot bring it back: its work queue stays without
+ * hardware until the device is removed
+ */
 static int scenario_disabled(struct guest *g, long n)
 {
 	if (!g->ready) {
@@ -2037,8 +2068,15 @@ static int scenario_disabled(struct guest *g, long n)
 	}
 	halt_enable(g);
 	info("disabled: device enabled, waiting for the parent's disable");
-	if (halt_seen(g))
-		expect_quiet(g, VEC_WQ, "disabled: completion vector");
+	if (!halt_seen(g))
+		return 0;
+	expect_quiet(g, VEC_WQ, "disabled: completion vector");
+	expect_cmd(g, CMD_RESET_DEV, 0, CMDSTS_HW_ERR,
+		   "reset device with the parent disabled");
+	expect_eq("GENSTS after the reset with the parent disabled", gensts(g),
+		  GENSTS_HALTED);
+	halt_refused(g);
+	halt_refused_never_ran(g, "disabled");
 	return 0;
 }
 
