@@ -947,8 +947,16 @@ static void dsa_run_op(IntelDSAState *s, DSAWQ *wq, const uint8_t *d,
         return;
     }
     res->status = DSA_COMP_SUCCESS;
-    if ((flags & F_CR) && (op == OP_COMPARE || op == OP_COMPVAL ||
-                           op == OP_CR_DELTA) && res->result != d[40]) {
+    if (!(flags & F_CR)) {
+        return;
+    }
+    /*
+     * Check result: COMPARE and COMPARE PATTERN expect the result in
+     * byte 40; CREATE DELTA has an expected result mask in byte 56 whose
+     * bit n accepts result n (0 equal, 1 delta written, 2 delta overflow).
+     */
+    if (((op == OP_COMPARE || op == OP_COMPVAL) && res->result != d[40]) ||
+        (op == OP_CR_DELTA && !(d[56] & BIT(res->result)))) {
         res->status = DSA_COMP_SUCCESS_PRED;
     }
 }

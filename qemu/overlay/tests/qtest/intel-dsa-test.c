@@ -596,6 +596,15 @@ static void test_ops(void)
     g_assert_cmphex(qtest_readl(t.qts, CR_ADDR + 16), ==, 20);
     g_assert_cmphex(qtest_readw(t.qts, DELTA), ==, 1);
     g_assert_cmphex(qtest_readw(t.qts, DELTA + 10), ==, 25);
+    /* check result: bit n of the mask in byte 56 accepts result n */
+    d = mkdesc(OP_CR_DELTA, F_CRAV | F_RCR | F_CR, SRC, DST, 256, 0);
+    stq_le_p(d.b + 40, DELTA);
+    stl_le_p(d.b + 48, 80);
+    d.b[56] = 0x2;
+    g_assert_cmphex(run(&t, &d, 1, true), ==, 1);
+    d.b[56] = 0x5;
+    g_assert_cmphex(run(&t, &d, 1, true), ==, 2);
+    g_assert_cmphex(cr_result(&t), ==, 1);
     d = mkdesc(OP_AP_DELTA, F_CRAV | F_RCR, DELTA, SRC, 256, 0);
     stl_le_p(d.b + 40, 20);
     g_assert_cmphex(run(&t, &d, 1, true), ==, 1);
