@@ -119,6 +119,19 @@ log_mark() {
 	dmesg | wc -l
 }
 
+# wait_file FILE PID SECONDS: wait for a background program (PID) to
+# create FILE; returns 1 when the program ended without creating it or
+# SECONDS passed.
+wait_file() {
+	_n=0
+	until [ -e "$1" ]; do
+		kill -0 "$2" 2> /dev/null || { [ -e "$1" ]; return; }
+		[ $_n -lt $(($3 * 10)) ] || return 1
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+}
+
 # wait_log MARK PATTERN SECONDS: wait up to SECONDS for a kernel log line
 # matching PATTERN after the first MARK lines; fails (returns 1) on timeout.
 wait_log() {
@@ -327,19 +340,17 @@ MODEL_CTL=${IDXD_IMS_MODEL_CTL:-}
 MODEL_TIMEOUT=20
 model_seq=0
 
-# require_model_ctl: skip unless the host can change the device model's
-# fault injection properties (it cannot on real hardware).
-require_model_ctl() {
-	[ -n "$MODEL_CTL" ] ||
-		skip "no device model control channel (IDXD_IMS_MODEL_CTL is unset: not in the test VM)"
-	[ -c "$MODEL_CTL" ] ||
-		skip "device model control channel $MODEL_CTL is not a character device"
-}
-
 # have_model_ctl: succeed when the host can change the device model's fault
 # injection properties, for tests that use them only where they exist.
 have_model_ctl() {
 	[ -n "$MODEL_CTL" ] && [ -c "$MODEL_CTL" ]
+}
+
+# require_model_ctl: skip unless the host can change the device model's
+# fault injection properties (it cannot on real hardware).
+require_model_ctl() {
+	have_model_ctl ||
+		skip "no device model control channel (IDXD_IMS_MODEL_CTL${MODEL_CTL:+=$MODEL_CTL} is not a character device: not in the test VM)"
 }
 
 # model_request REQUEST...: send one request and wait for its answer. On

@@ -69,15 +69,8 @@ guest=
 guest=$!
 at_exit stop_guest
 
-n=0
-until [ -e "$tmp/ready" ]; do
-	kill -0 "$guest" 2> /dev/null ||
-		{ guest_output; fail "mdev_guest ended before its descriptors were queued"; }
-	[ $n -lt 600 ] ||
-		{ guest_output; fail "mdev_guest did not queue its descriptors within 60 s"; }
-	sleep 0.1
-	n=$((n + 1))
-done
+wait_file "$tmp/ready" "$guest" 60 ||
+	{ guest_output; fail "mdev_guest did not queue its descriptors (it ended, or took over 60 s)"; }
 log "before the halt: submitted $(mdev_attr "$uuid" submitted), completed $(mdev_attr "$uuid" completed)"
 
 halt_log=$(log_mark)

@@ -111,16 +111,9 @@ guest_bg A1 -s 1111 -b 8192 -r "$outdir/A1-started" -u "$outdir/loops-stop" \
 	"$a" loop "$LOOPS"
 guest_bg B1 -s 2222 -b 3000 -r "$outdir/B1-started" -u "$outdir/loops-stop" \
 	"$b" loop "$LOOPS"
-n=0
-until [ -e "$outdir/A1-started" ] && [ -e "$outdir/B1-started" ]; do
-	for g in A1 B1; do
-		[ -e "$outdir/$g-started" ] ||
-			kill -0 "$(cat "$outdir/$g.pid")" 2> /dev/null ||
-			{ guest_wait $g; fail "guest $g ended before its loop started"; }
-	done
-	[ $n -lt 600 ] || fail "the two loops did not both start within 60 s"
-	sleep 0.1
-	n=$((n + 1))
+for g in A1 B1; do
+	wait_file "$outdir/$g-started" "$(cat "$outdir/$g.pid")" 60 ||
+		{ sed "s/^/#   $g: /" "$outdir/$g"; fail "guest $g's loop did not start (it ended, or took over 60 s)"; }
 done
 touch "$outdir/loops-stop"
 guest_wait A1 || fail "guest A: loop failed while B was copying"

@@ -39,14 +39,7 @@ at_exit remove_files
 "$MDEV_GUEST" -r "$tmp/ready" "$first" disabled > "$tmp/out" 2>&1 &
 guest=$!
 at_exit stop_guest
-n=0
-until [ -e "$tmp/ready" ]; do
-	kill -0 "$guest" 2> /dev/null || break
-	[ $n -lt 300 ] || break
-	sleep 0.1
-	n=$((n + 1))
-done
-[ -e "$tmp/ready" ] ||
+wait_file "$tmp/ready" "$guest" 30 ||
 	{ sed 's/^/#   /' "$tmp/out"; fail "mdev_guest did not enable its device"; }
 
 mark=$(log_mark)
