@@ -221,7 +221,8 @@ int idxd_vdev_config_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
  * @vdev: virtual device
  * @error: error code (completion status numbering)
  * @opcode: operation of the descriptor involved
- * @addr: guest address involved (e.g. a completion record), or 0
+ * @addr: guest address involved (e.g. a completion record), or 0; it
+ *	goes to the fault address, the third quadword of SWERR
  *
  * A second error before the guest cleared the first sets the overflow
  * bit. INTCAUSE.SWERR is set and vector 0 signalled when the guest enabled
@@ -244,7 +245,7 @@ void idxd_vdev_swerr(struct idxd_ims_vdev *vdev, u8 error, u8 opcode,
 				 IDXD_SWERR_WQ_IDX_VALID |
 				 FIELD_PREP(IDXD_SWERR_ERROR, error) |
 				 FIELD_PREP(IDXD_SWERR_OPERATION, opcode);
-		regs->swerr[1] = addr;
+		regs->swerr[IDXD_SWERR_QW_FAULT_ADDR] = addr;
 	}
 	regs->intcause |= IDXD_INTC_SWERR;
 	raise = regs->genctrl & IDXD_GENCTRL_SOFTERR_INT_EN;

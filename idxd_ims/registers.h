@@ -182,6 +182,8 @@ enum idxd_cmd_code {
 #define IDXD_SWERR_WQ_IDX		GENMASK_ULL(23, 16)
 #define IDXD_SWERR_OPERATION		GENMASK_ULL(39, 32)
 #define IDXD_SWERR_PASID		GENMASK_ULL(59, 40)
+/* Quadword 1 has the batch index and invalid flags, quadword 2 the address */
+#define IDXD_SWERR_QW_FAULT_ADDR	2
 
 /* MSI-X permission table entry (low dword used), 8 bytes per vector */
 #define IDXD_MSIX_PERM_STRIDE		8

@@ -1366,6 +1366,21 @@ static void expect_swerr(struct guest *g, unsigned int code, const char *what)
 }
 
 /*
+ * expect_swerr_addr: the fault address of a software error is in the third
+ * quadword of SWERR (the second has the batch index and invalid flags)
+ */
+static void expect_swerr_addr(struct guest *g, __u64 addr, const char *what)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s: SWERR quadword 1", what);
+	expect_eq(name, bar0_read64(g, R_SWERR + 8), 0);
+	snprintf(name, sizeof(name), "%s: SWERR fault address (quadword 2)",
+		 what);
+	expect_eq(name, bar0_read64(g, R_SWERR + 16), addr);
+}
+
+/*
  * expect_portal_error: a portal write that must fail with err and record a
  * software error, signalled on vector 0 when irq (GENCTRL bit 0 set).
  */
@@ -1437,6 +1452,7 @@ static void bad_portal(struct guest *g)
 	if (ret)
 		fail("misaligned record: portal write: %s", strerror(-ret));
 	usleep(QUIET_MS * 1000);
+	expect_swerr_addr(g, record_iova(0) + 8, "misaligned completion record");
 	expect_swerr(g, DSA_COMP_CRA_ALIGN, "misaligned completion record");
 	if (record(g, 0)->status || g->mem[REC_OFF + 8])
 		fail("misaligned completion record: a record was written");
