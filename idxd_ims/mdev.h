@@ -38,6 +38,9 @@ struct idxd_ims_wq;
 #define IDXD_VDEV_MAX_XFER_SHIFT	16
 #define IDXD_VDEV_MAX_XFER		BIT(IDXD_VDEV_MAX_XFER_SHIFT)
 #define IDXD_VDEV_MAX_SLOTS		16
+/* 64-byte lines of the portal pages that take descriptors (not IMS) */
+#define IDXD_VDEV_PORTAL_LINES		(IDXD_PORTAL_IRQ_IMS * SZ_4K / \
+					 IDXD_DESC_SIZE)
 
 /* Operations a guest may submit besides NOOP, MEMMOVE and FILL */
 #define IDXD_OP_COMPARE			0x05
@@ -100,6 +103,16 @@ struct idxd_vdev_slot {
 };
 
 /**
+ * struct idxd_vdev_line - a descriptor written to one portal line in pieces
+ * @desc: the bytes written so far
+ * @written: bitmap of the bytes of @desc written
+ */
+struct idxd_vdev_line {
+	u8 desc[IDXD_DESC_SIZE] __aligned(8);
+	u64 written;
+};
+
+/**
  * struct idxd_vdev_regs - the guest-visible register state
  * @config: PCI configuration space
  * @config_wmask: bits of @config the guest may write
@@ -110,9 +123,8 @@ struct idxd_vdev_slot {
  * @swerr: SWERR registers (protected by &idxd_ims_vdev.status_lock)
  * @wq_enabled: WQ 0 is enabled
  * @perm: MSI-X permission table (stored only)
- * @stage: a descriptor being written to the portal in pieces
- * @stage_offset: portal offset of the 64-byte slot being staged
- * @stage_bytes: bitmap of the bytes of @stage written so far
+ * @lines: each portal line's descriptor being written in pieces, so that
+ *	vCPUs writing to different lines at once do not disturb each other
  */
 struct idxd_vdev_regs {
 	u8 config[IDXD_VDEV_CONFIG_SIZE];
@@ -124,9 +136,7 @@ struct idxd_vdev_regs {
 	u64 swerr[IDXD_SWERR_QWORDS];
 	bool wq_enabled;
 	u64 perm[IDXD_VDEV_NUM_VECTORS];
-	u8 stage[IDXD_DESC_SIZE] __aligned(8);
-	u32 stage_offset;
-	u64 stage_bytes;
+	struct idxd_vdev_line lines[IDXD_VDEV_PORTAL_LINES];
 };
 
 /**

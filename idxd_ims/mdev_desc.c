@@ -436,6 +436,11 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
  *	naturally aligned (a piece of one; the descriptor is taken when the
  *	last piece of its 64 bytes is written)
  *
+ * Each 64-byte line of the portal assembles its pieces on its own: vCPUs
+ * writing descriptors to different lines at the same time, their stores
+ * interleaved, each get their descriptor taken. A line's pieces are kept
+ * until its last byte is written or the device is reset.
+ *
  * Context: &idxd_ims_vdev.reg_lock held; the caller's process context
  * (guest memory is read through the VFIO container).
  * Return: 0 when the descriptor was taken (possibly to complete with an
@@ -446,8 +451,8 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
 int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 			   const void *buf, size_t len)
 {
-	struct idxd_vdev_regs *regs = &vdev->regs;
 	unsigned int in_desc = off % IDXD_DESC_SIZE;
+	struct idxd_vdev_line *line;
 	bool complete;
 
 	lockdep_assert_held(&vdev->reg_lock);
@@ -463,21 +468,19 @@ int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 	if ((len != 4 && len != 8) || off % len)
 		return -EINVAL;
 
-	if (regs->stage_offset != off - in_desc)
-		regs->stage_bytes = 0;
-	regs->stage_offset = off - in_desc;
-	memcpy(regs->stage + in_desc, buf, len);
-	regs->stage_bytes |= GENMASK_ULL(in_desc + len - 1, in_desc);
+	line = &vdev->regs.lines[off / IDXD_DESC_SIZE];
+	memcpy(line->desc + in_desc, buf, len);
+	line->written |= GENMASK_ULL(in_desc + len - 1, in_desc);
 	if (in_desc + len < IDXD_DESC_SIZE)
 		return 0;
 
-	complete = regs->stage_bytes == U64_MAX;
-	regs->stage_bytes = 0;
+	complete = line->written == U64_MAX;
+	line->written = 0;
 	if (!complete) {
 		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_PARTIAL_WRITE, 0, 0);
 		return -EINVAL;
 	}
-	return vdev_submit(vdev, regs->stage);
+	return vdev_submit(vdev, line->desc);
 }
 
 /*

@@ -87,7 +87,7 @@ static void vdev_regs_reset(struct idxd_ims_vdev *vdev)
 	regs->cmdsts = 0;
 	regs->wq_enabled = false;
 	memset(regs->perm, 0, sizeof(regs->perm));
-	regs->stage_bytes = 0;
+	memset(regs->lines, 0, sizeof(regs->lines));
 }
 
 /**

@@ -18,6 +18,10 @@
  *              sizes and opcodes, portal errors and SWERR, commands, bad
  *              SET_IRQS arguments, read-only registers, reset
  *   storm N    N bad descriptors back to back, then a good one
+ *   lines N    N rounds of two descriptors written in 8-byte pieces to two
+ *              portal lines by two threads, interleaved by construction:
+ *              the first thread writes half of its descriptor, the second
+ *              all of its own, then the first the rest; both complete
  *   inflight [reset|close|both|remove]
  *              fill every WQ slot with 64 KiB memmoves, then reset and/or
  *              close the device without waiting, or (remove) wait for the
@@ -50,6 +54,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1698,6 +1703,136 @@ static int scenario_storm(struct guest *g, long n)
 	return 0;
 }
 
+/* --- lines --- */
+
+#define LINES_BYTES		256
+#define LINES_PIECE		8
+
+/*
+ * One thread's descriptor and the pipes that order the threads' writes:
+ * the writer waits for a byte on go, writes, and answers on done.
+ */
+struct line_writer {
+	struct guest *g;
+	struct dsa_hw_desc d;
+	unsigned int off;	/* BAR2 offset of its portal line */
+	int ret;		/* the first failed piece, or 0 */
+	int go[2];
+	int done[2];
+};
+
+/* write_pieces: bytes [from, to) of w->d to its line, 8 bytes at a time */
+static void write_pieces(struct line_writer *w, unsigned int from,
+			 unsigned int to)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = from; i < to; i += LINES_PIECE) {
+		ret = region_rw(w->g, &w->g->bar2, true, w->off + i,
+				(unsigned char *)&w->d + i, LINES_PIECE);
+		if (ret && !w->ret)
+			w->ret = ret;
+	}
+}
+
+static void pipe_put(int fd)
+{
+	char c = 0;
+
+	if (write(fd, &c, 1) != 1)
+		die("pipe write");
+}
+
+/* pipe_get: false when the other end was closed */
+static bool pipe_get(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1;
+}
+
+/* the second thread: its whole descriptor whenever the first says go */
+static void *line_writer_thread(void *arg)
+{
+	struct line_writer *w = arg;
+
+	while (pipe_get(w->go[0])) {
+		write_pieces(w, 0, sizeof(w->d));
+		pipe_put(w->done[1]);
+	}
+	return NULL;
+}
+
+/* lines_desc: writer k's memmove of data of its own in round r */
+static void lines_desc(struct guest *g, struct line_writer *w, unsigned int k,
+		       long r)
+{
+	unsigned long src = SRC_OFF + k * LINES_BYTES;
+	unsigned long dst = DST_OFF + k * LINES_BYTES;
+
+	fill_pattern(g->mem + src, LINES_BYTES, g->seed + r * 2 + k);
+	memset(g->mem + dst, 0xdb, LINES_BYTES);
+	desc_init(&w->d, DSA_OPCODE_MEMMOVE, k, LINES_BYTES, false);
+	w->d.src_addr = iova_of(src);
+	w->d.dst_addr = iova_of(dst);
+	memset(record(g, k), 0, REC_SIZE);
+	w->ret = 0;
+}
+
+static int scenario_lines(struct guest *g, long n)
+{
+	struct line_writer w[2] = { { .g = g }, { .g = g } };
+	const unsigned int half = sizeof(w[0].d) / 2;
+	pthread_t thread;
+	char what[64];
+	unsigned int k;
+	long r;
+
+	if (pipe(w[1].go) || pipe(w[1].done))
+		die("pipe");
+	if (pthread_create(&thread, NULL, line_writer_thread, &w[1]))
+		die("pthread_create");
+	enable_device(g);
+	clear_swerr(g);
+	bar0_write32(g, R_GENCTRL, GENCTRL_SWERR_INT);
+	drain_vector(g, VEC_ERR);
+	for (r = 0; r < n && errors < 5; r++) {
+		/* two neighbouring lines, another pair and page each round */
+		w[0].off = (r % 2) * PORTAL_LIMITED + (r % 32) * 128;
+		w[1].off = w[0].off + 64;
+		for (k = 0; k < 2; k++)
+			lines_desc(g, &w[k], k, r);
+		write_pieces(&w[0], 0, half);
+		pipe_put(w[1].go[1]);
+		if (!pipe_get(w[1].done[0]))
+			die("lines: the second writer is gone");
+		write_pieces(&w[0], half, sizeof(w[0].d));
+		for (k = 0; k < 2; k++) {
+			snprintf(what, sizeof(what),
+				 "lines round %ld: descriptor %u at BAR2 %#x", r,
+				 k, w[k].off);
+			if (w[k].ret)
+				fail("%s: a portal write failed: %s", what,
+				     strerror(-w[k].ret));
+			else if (wait_record(g, record(g, k)) != DSA_COMP_SUCCESS)
+				fail("%s: status %#x", what, record(g, k)->status);
+			else if (memcmp(g->mem + SRC_OFF + k * LINES_BYTES,
+					g->mem + DST_OFF + k * LINES_BYTES,
+					LINES_BYTES))
+				fail("%s: destination differs from source", what);
+		}
+	}
+	close(w[1].go[1]);
+	pthread_join(thread, NULL);
+	if (bar0_read64(g, R_SWERR) & SWERR_VALID)
+		fail("lines: SWERR %#llx",
+		     (unsigned long long)bar0_read64(g, R_SWERR));
+	expect_quiet(g, VEC_ERR, "lines: error vector");
+	info("lines: %ld rounds of two interleaved descriptors", r);
+	return 0;
+}
+
 /* --- inflight --- */
 
 static void queue_all_slots(struct guest *g)
@@ -2184,7 +2319,8 @@ static void bad_usage(void)
 	fprintf(stderr,
 		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE]\n"
 		"                  UUID SCENARIO [N]\n"
-		"  scenarios: ops, irq, bad, storm N, inflight [reset|close|both|remove],\n"
+		"  scenarios: ops, irq, bad, storm N, lines N,\n"
+		"             inflight [reset|close|both|remove],\n"
 		"             loop N, bench N, copybench N, halt N (needs -r and -u),\n"
 		"             disabled (needs -r)\n");
 	exit(KSFT_FAIL);
@@ -2284,6 +2420,8 @@ int main(int argc, char **argv)
 		scenario_bad(&g, n);
 	else if (!strcmp(scenario, "storm"))
 		scenario_storm(&g, n);
+	else if (!strcmp(scenario, "lines"))
+		scenario_lines(&g, n);
 	else if (!strcmp(scenario, "inflight"))
 		scenario_inflight(&g, arg ? arg : "both");
 	else if (!strcmp(scenario, "loop"))

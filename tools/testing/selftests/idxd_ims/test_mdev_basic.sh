@@ -4,8 +4,9 @@
 # One virtual DSA device (vfio-mdev) from a type-mdev WQ: the mdev type's
 # attributes follow the free WQs, the mdev's idxd_ims/ attributes describe
 # it, each guest vector is backed by an IMS entry carrying the mdev's PASID,
-# mdev_guest runs every operation and the error paths through VFIO, and
-# removal gives everything back.
+# mdev_guest runs every operation and the error paths through VFIO, two
+# threads writing descriptors in pieces to two portal lines, interleaved,
+# get both taken, and removal gives everything back.
 TEST=test_mdev_basic
 . "$(dirname "$0")/lib.sh"
 
@@ -110,6 +111,8 @@ log "counters: submitted $sub completed $comp rejected $rej"
 [ $((comp + rej)) -eq "$sub" ] ||
 	failed_scenarios="$failed_scenarios counters(completed+rejected!=submitted)"
 [ "$rej" -gt 0 ] || failed_scenarios="$failed_scenarios counters(rejected=0)"
+# descriptors written in pieces to two portal lines at once
+run_guest "$uuid" lines 64 || failed_scenarios="$failed_scenarios lines"
 [ -z "$failed_scenarios" ] || fail "failed:$failed_scenarios"
 
 # --- remove ---
