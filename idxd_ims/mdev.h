@@ -164,7 +164,8 @@ struct idxd_vdev_regs {
  *	@halted; taken inside @reg_lock and in the completion thread
  * @free_slots: slots a portal write may take
  * @inflight: slots submitted to the host work queue
- * @num_busy: slots not on @free_slots (in flight or being reported)
+ * @num_busy: slots not on @free_slots plus results being reported (a
+ *	slot goes back to @free_slots before its result reaches the guest)
  * @session: counts opens and resets, see &idxd_vdev_slot.session
  * @halted: the parent halted or was disabled; set by the halt callback,
  *	cleared by a reset or open once the backing work queue executes

@@ -48,6 +48,25 @@
 
 #define IDXD_VDEV_COMP_ALIGN		32
 
+/**
+ * struct idxd_vdev_result - what the guest is told about one descriptor
+ * @rec: the completion record, in guest terms
+ * @guest_comp: guest IOVA of the guest's completion record, 0 for none
+ * @opcode: operation of the descriptor
+ * @want_record: the guest asked for a record on success (RCR)
+ * @want_irq: the guest asked for a completion interrupt
+ *
+ * Copied out of the descriptor's slot, so that the slot can take the
+ * guest's next descriptor before the guest learns that this one is done.
+ */
+struct idxd_vdev_result {
+	struct idxd_hw_completion rec;
+	u64 guest_comp;
+	u8 opcode;
+	bool want_record;
+	bool want_irq;
+};
+
 /* The host completion records of all slots, one DMA coherent block */
 static size_t vdev_comps_size(struct idxd_ims_vdev *vdev)
 {
@@ -144,8 +163,10 @@ static bool vdev_idle(struct idxd_ims_vdev *vdev)
  * idxd_vdev_drain() - wait until no guest descriptor is in flight
  * @vdev: virtual device
  *
- * Gives up with a warning after five seconds: the host device stopped
- * completing, and the slots come back when it halts or is reset.
+ * Waits until every descriptor taken from the portal has completed and
+ * its result has reached the guest. Gives up with a (rate-limited: the
+ * guest's commands come here) warning after five seconds: the host device
+ * stopped completing, and the slots come back when it halts or is reset.
  *
  * Context: process context; may sleep.
  */
@@ -153,7 +174,7 @@ void idxd_vdev_drain(struct idxd_ims_vdev *vdev)
 {
 	if (!wait_event_timeout(vdev->idle, vdev_idle(vdev),
 				IDXD_VDEV_DRAIN_TIMEOUT))
-		dev_warn(vdev->vdev.dev, "descriptors still in flight after drain timeout\n");
+		dev_warn_ratelimited(vdev->vdev.dev, "descriptors still in flight after drain timeout\n");
 }
 
 /**
@@ -181,39 +202,36 @@ bool idxd_vdev_new_session(struct idxd_ims_vdev *vdev)
 	return !halted;
 }
 
-static void vdev_put_slot(struct idxd_ims_vdev *vdev,
-			  struct idxd_vdev_slot *slot)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&vdev->slot_lock, flags);
-	list_add_tail(&slot->node, &vdev->free_slots);
-	if (!--vdev->num_busy)
-		wake_up(&vdev->idle);
-	spin_unlock_irqrestore(&vdev->slot_lock, flags);
-}
-
 static u8 vdev_opcode(const struct idxd_hw_desc *desc)
 {
 	return FIELD_GET(IDXD_DESC_OPCODE, desc->flags_opcode);
 }
 
+/* Start the result of @slot's descriptor, with an empty record. */
+static void vdev_result_init(struct idxd_vdev_result *res,
+			     const struct idxd_vdev_slot *slot)
+{
+	memset(&res->rec, 0, sizeof(res->rec));
+	res->guest_comp = slot->guest_comp;
+	res->opcode = vdev_opcode(&slot->hw);
+	res->want_record = slot->want_record;
+	res->want_irq = slot->want_irq;
+}
+
 /* Write a completion record to the guest: status byte last. */
 static void vdev_write_record(struct idxd_ims_vdev *vdev,
-			      struct idxd_vdev_slot *slot,
-			      struct idxd_hw_completion *rec)
+			      struct idxd_vdev_result *res)
 {
-	u8 *bytes = (u8 *)rec;
+	u8 *bytes = (u8 *)&res->rec;
 	int rc;
 
-	rc = vfio_dma_rw(&vdev->vdev, slot->guest_comp + 1, bytes + 1,
-			 sizeof(*rec) - 1, true);
+	rc = vfio_dma_rw(&vdev->vdev, res->guest_comp + 1, bytes + 1,
+			 sizeof(res->rec) - 1, true);
 	if (!rc)
-		rc = vfio_dma_rw(&vdev->vdev, slot->guest_comp, bytes, 1,
-				 true);
+		rc = vfio_dma_rw(&vdev->vdev, res->guest_comp, bytes, 1, true);
 	if (rc)
-		idxd_vdev_swerr(vdev, IDXD_COMP_CRA_XLAT, vdev_opcode(&slot->hw),
-				slot->guest_comp);
+		idxd_vdev_swerr(vdev, IDXD_COMP_CRA_XLAT, res->opcode,
+				res->guest_comp);
 }
 
 /*
@@ -221,20 +239,44 @@ static void vdev_write_record(struct idxd_ims_vdev *vdev,
  * success, as the device writes it), SWERR for an error without a record
  * (a false predicate is not an error), then the interrupt.
  */
-static void vdev_report(struct idxd_ims_vdev *vdev, struct idxd_vdev_slot *slot,
-			struct idxd_hw_completion *rec)
+static void vdev_report(struct idxd_ims_vdev *vdev,
+			struct idxd_vdev_result *res)
 {
-	u8 status = rec->status & IDXD_COMP_STATUS_MASK;
+	u8 status = res->rec.status & IDXD_COMP_STATUS_MASK;
 
-	if (slot->guest_comp) {
-		if (status != IDXD_COMP_SUCCESS || slot->want_record)
-			vdev_write_record(vdev, slot, rec);
+	if (res->guest_comp) {
+		if (status != IDXD_COMP_SUCCESS || res->want_record)
+			vdev_write_record(vdev, res);
 	} else if (status != IDXD_COMP_SUCCESS &&
 		   status != IDXD_COMP_SUCCESS_PRED) {
-		idxd_vdev_swerr(vdev, status, vdev_opcode(&slot->hw), 0);
+		idxd_vdev_swerr(vdev, status, res->opcode, 0);
 	}
-	if (slot->want_irq)
+	if (res->want_irq)
 		idxd_vdev_signal(vdev, IDXD_VDEV_VECTOR_WQ);
+}
+
+/*
+ * The descriptor of @slot is done. The slot goes back first, so that a
+ * guest that submits as soon as it sees the result finds a free slot; then
+ * the guest is told (@report). Until then the virtual device still counts
+ * as busy, so that a reset or close waits for the report.
+ */
+static void vdev_finish(struct idxd_ims_vdev *vdev, struct idxd_vdev_slot *slot,
+			struct idxd_vdev_result *res, bool report)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	list_add_tail(&slot->node, &vdev->free_slots);
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+
+	if (report)
+		vdev_report(vdev, res);
+
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	if (!--vdev->num_busy)
+		wake_up(&vdev->idle);
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
 }
 
 /* Copy a guest buffer into a bounce buffer; 0 or a fault status. */
@@ -373,7 +415,7 @@ static struct idxd_vdev_slot *vdev_get_slot(struct idxd_ims_vdev *vdev,
 /* Take one complete guest descriptor from the portal. */
 static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
 {
-	struct idxd_hw_completion rec = {};
+	struct idxd_vdev_result res;
 	struct idxd_vdev_slot *slot;
 	struct idxd_hw_desc g;
 	unsigned long flags;
@@ -399,13 +441,11 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
 	status = vdev_mediate(vdev, &g, slot, &fault_addr);
 	if (status) {
 		atomic64_inc(&vdev->rejected);
-		if (status != IDXD_COMP_CRA_ALIGN) {
-			rec.status = status;
-			if (status == IDXD_COMP_PAGE_FAULT)
-				rec.fault_addr = fault_addr;
-			vdev_report(vdev, slot, &rec);
-		}
-		vdev_put_slot(vdev, slot);
+		vdev_result_init(&res, slot);
+		res.rec.status = status;
+		if (status == IDXD_COMP_PAGE_FAULT)
+			res.rec.fault_addr = fault_addr;
+		vdev_finish(vdev, slot, &res, status != IDXD_COMP_CRA_ALIGN);
 		return 0;
 	}
 
@@ -507,11 +547,13 @@ static u32 vdev_copy_out(struct idxd_ims_vdev *vdev, u64 iova, void *bounce,
 /* Result of a completed host descriptor, in guest terms */
 static void vdev_guest_result(struct idxd_ims_vdev *vdev,
 			      struct idxd_vdev_slot *slot,
-			      struct idxd_hw_completion *rec)
+			      struct idxd_vdev_result *res)
 {
+	struct idxd_hw_completion *rec = &res->rec;
 	u8 status;
 	u64 off;
 
+	vdev_result_init(res, slot);
 	*rec = *slot->comp;
 	status = rec->status & IDXD_COMP_STATUS_MASK;
 	if (status == IDXD_COMP_SUCCESS) {
@@ -546,7 +588,7 @@ static void vdev_guest_result(struct idxd_ims_vdev *vdev,
  *	virtual device
  *
  * Reports every completed descriptor of the current session to the
- * guest and returns its slot.
+ * guest, returning its slot before the guest can see the result.
  *
  * Context: interrupt thread (a kernel thread: guest memory is reached
  * through the container's mm).
@@ -557,7 +599,7 @@ irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id)
 	struct idxd_ims_irq *irq = dev_id;
 	struct idxd_ims_vdev *vdev = irq->data;
 	struct idxd_vdev_slot *slot, *next;
-	struct idxd_hw_completion rec;
+	struct idxd_vdev_result res;
 	unsigned long flags;
 	LIST_HEAD(done);
 
@@ -579,10 +621,9 @@ irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id)
 	list_for_each_entry_safe(slot, next, &done, node) {
 		list_del(&slot->node);
 		atomic64_inc(&vdev->completed);
-		vdev_guest_result(vdev, slot, &rec);
-		if (slot->guest_comp || slot->want_irq)
-			vdev_report(vdev, slot, &rec);
-		vdev_put_slot(vdev, slot);
+		vdev_guest_result(vdev, slot, &res);
+		vdev_finish(vdev, slot, &res,
+			    res.guest_comp || res.want_irq);
 	}
 	return IRQ_HANDLED;
 }

@@ -22,6 +22,9 @@
  *              portal lines by two threads, interleaved by construction:
  *              the first thread writes half of its descriptor, the second
  *              all of its own, then the first the rest; both complete
+ *   refill N   with every WQ slot busy, N times: as soon as the oldest
+ *              descriptor's record appears, submit another; it must be
+ *              taken (its slot is free before the guest sees the record)
  *   inflight [reset|close|both|remove]
  *              fill every WQ slot with 64 KiB memmoves, then reset and/or
  *              close the device without waiting, or (remove) wait for the
@@ -1833,6 +1836,63 @@ static int scenario_lines(struct guest *g, long n)
 	return 0;
 }
 
+/* --- refill --- */
+
+/* spin_record: busy-poll a record's status byte; returns it, 0 on timeout */
+static __u8 spin_record(struct guest *g, struct dsa_completion_record *r)
+{
+	__u64 deadline = now_ns() + g->timeout_ms * 1000000ULL;
+	__u8 status;
+
+	while (!(status = __atomic_load_n(&r->status, __ATOMIC_ACQUIRE)) &&
+	       now_ns() < deadline)
+		;
+	return status;
+}
+
+/*
+ * refill N: with the WQ full, submit the next descriptor as soon as the
+ * record of the oldest one appears, N times. The slot of a descriptor the
+ * guest sees completed must be free by then, so every submission must be
+ * taken: no EBUSY, no SWERR 0x41 (work queue full).
+ */
+static int scenario_refill(struct guest *g, long n)
+{
+	unsigned long i, total = n + g->wq_size;
+	struct dsa_hw_desc d;
+	unsigned int rec;
+	__u64 sw;
+	__u8 st;
+	int ret;
+
+	enable_device(g);
+	clear_swerr(g);
+	for (i = 0; i < total && errors < 5; i++) {
+		rec = i % g->wq_size;
+		if (i >= g->wq_size) {
+			st = spin_record(g, record(g, rec));
+			if (st != DSA_COMP_SUCCESS)
+				fail("refill descriptor %lu: status %#x",
+				     i - g->wq_size, st);
+		}
+		if (i >= (unsigned long)n)
+			continue;
+		desc_init(&d, DSA_OPCODE_NOOP, rec, 0, true);
+		memset(record(g, rec), 0, REC_SIZE);
+		ret = portal_write(g, 0, &d);
+		if (ret)
+			fail("refill descriptor %lu, at the record of %lu: %s",
+			     i, i - g->wq_size, strerror(-ret));
+	}
+	sw = bar0_read64(g, R_SWERR);
+	if (sw & SWERR_VALID)
+		fail("refill: SWERR %#llx, error code %#llx (0x41: work queue full)",
+		     (unsigned long long)sw, (unsigned long long)(sw >> 8) & 0xff);
+	info("refill: %ld descriptors, each written as soon as a slot's record appeared",
+	     n);
+	return 0;
+}
+
 /* --- inflight --- */
 
 static void queue_all_slots(struct guest *g)
@@ -2319,7 +2379,7 @@ static void bad_usage(void)
 	fprintf(stderr,
 		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE]\n"
 		"                  UUID SCENARIO [N]\n"
-		"  scenarios: ops, irq, bad, storm N, lines N,\n"
+		"  scenarios: ops, irq, bad, storm N, lines N, refill N,\n"
 		"             inflight [reset|close|both|remove],\n"
 		"             loop N, bench N, copybench N, halt N (needs -r and -u),\n"
 		"             disabled (needs -r)\n");
@@ -2422,6 +2482,8 @@ int main(int argc, char **argv)
 		scenario_storm(&g, n);
 	else if (!strcmp(scenario, "lines"))
 		scenario_lines(&g, n);
+	else if (!strcmp(scenario, "refill"))
+		scenario_refill(&g, n);
 	else if (!strcmp(scenario, "inflight"))
 		scenario_inflight(&g, arg ? arg : "both");
 	else if (!strcmp(scenario, "loop"))

@@ -6,7 +6,8 @@
 # it, each guest vector is backed by an IMS entry carrying the mdev's PASID,
 # mdev_guest runs every operation and the error paths through VFIO, two
 # threads writing descriptors in pieces to two portal lines, interleaved,
-# get both taken, and removal gives everything back.
+# get both taken, a descriptor written as soon as another's record appears
+# in a full WQ is taken, and removal gives everything back.
 TEST=test_mdev_basic
 . "$(dirname "$0")/lib.sh"
 
@@ -113,6 +114,8 @@ log "counters: submitted $sub completed $comp rejected $rej"
 [ "$rej" -gt 0 ] || failed_scenarios="$failed_scenarios counters(rejected=0)"
 # descriptors written in pieces to two portal lines at once
 run_guest "$uuid" lines 64 || failed_scenarios="$failed_scenarios lines"
+# a slot is free before the guest sees its descriptor complete
+run_guest "$uuid" refill 4000 || failed_scenarios="$failed_scenarios refill"
 [ -z "$failed_scenarios" ] || fail "failed:$failed_scenarios"
 
 # --- remove ---
