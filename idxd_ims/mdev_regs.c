@@ -22,6 +22,17 @@
 #define IDXD_VDEV_PASID_MAX_WIDTH	20
 #define IDXD_VDEV_CLASS			0x0880	/* system peripheral, other */
 #define IDXD_VDEV_VERSION		0x100
+/* DEVCTL's upper byte, which has Initiate Function Level Reset (bit 15) */
+#define IDXD_VDEV_DEVCTL_HI		(IDXD_VDEV_PCIE_CAP + PCI_EXP_DEVCTL + 1)
+
+/*
+ * GENSTS of a halted slice. The reset type is FLR: a software reset would
+ * make a guest driver reconfigure the device, which the slice is not
+ * (GENCAP.config_en is 0); upstream idxd asks for an FLR then.
+ */
+#define IDXD_VDEV_GENSTS_HALTED \
+	(FIELD_PREP_CONST(IDXD_GENSTS_STATE, IDXD_HW_STATE_HALT) | \
+	 FIELD_PREP_CONST(IDXD_GENSTS_RESET_TYPE, IDXD_HW_RESET_FLR))
 
 /* Command status error codes the slice reports */
 #define IDXD_VDEV_CMDSTS_INVAL_CMD	0x01
@@ -53,12 +64,12 @@ static void config_init_bar64(struct idxd_vdev_regs *regs, unsigned int off,
 	config_init32(regs, off + 4, 0, 0xffffffff);
 }
 
-static void vdev_set_gensts(struct idxd_ims_vdev *vdev, u32 state)
+static void vdev_set_gensts(struct idxd_ims_vdev *vdev, u32 gensts)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&vdev->status_lock, flags);
-	vdev->regs.gensts = state;
+	vdev->regs.gensts = gensts;
 	spin_unlock_irqrestore(&vdev->status_lock, flags);
 }
 
@@ -96,9 +107,9 @@ static void vdev_regs_reset(struct idxd_ims_vdev *vdev)
  *
  * The device looks like its parent (vendor, device and revision IDs), has
  * two 64-bit memory BARs (registers and portals), a PCI Express
- * capability, an MSI-X capability with one vector per WQ plus the error
- * vector, and a PASID capability. It offers the operations the mediation
- * knows that the parent also has.
+ * capability with Function Level Reset, an MSI-X capability with one
+ * vector per WQ plus the error vector, and a PASID capability. It offers
+ * the operations the mediation knows that the parent also has.
  *
  * Context: creation of the virtual device, before it is registered, and
  * each open with &idxd_ims_vdev.reg_lock held.
@@ -127,7 +138,10 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
 	config_init16(regs, IDXD_VDEV_PCIE_CAP + PCI_EXP_FLAGS,
 		      FIELD_PREP(PCI_EXP_FLAGS_VERS, 2) |
 		      FIELD_PREP(PCI_EXP_FLAGS_TYPE, PCI_EXP_TYPE_ENDPOINT), 0);
-	config_init16(regs, IDXD_VDEV_PCIE_CAP + PCI_EXP_DEVCTL, 0, 0xffff);
+	config_init32(regs, IDXD_VDEV_PCIE_CAP + PCI_EXP_DEVCAP,
+		      PCI_EXP_DEVCAP_FLR, 0);
+	config_init16(regs, IDXD_VDEV_PCIE_CAP + PCI_EXP_DEVCTL, 0,
+		      (u16)~PCI_EXP_DEVCTL_BCR_FLR);
 
 	regs->config[IDXD_VDEV_MSIX_CAP + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSIX;
 	config_init16(regs, IDXD_VDEV_MSIX_CAP + PCI_MSIX_FLAGS,
@@ -158,7 +172,8 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
  * is forgotten if the parent's work queue works again; otherwise (parent
  * still halted, or disabled) GENSTS reads "halted" again, as on a device
  * that a reset cannot bring back. Opening the device, the guest's Reset
- * Device command, VFIO_DEVICE_RESET and closing the device all come here.
+ * Device command, its Initiate FLR (DEVCTL bit 15), VFIO_DEVICE_RESET and
+ * closing the device all come here.
  *
  * Context: &idxd_ims_vdev.reg_lock held.
  * Return: true when the virtual device can be enabled and used.
@@ -174,7 +189,7 @@ bool idxd_vdev_reset(struct idxd_ims_vdev *vdev)
 	usable = idxd_vdev_new_session(vdev);
 	vdev_regs_reset(vdev);
 	if (!usable)
-		vdev_set_gensts(vdev, IDXD_HW_STATE_HALT);
+		vdev_set_gensts(vdev, IDXD_VDEV_GENSTS_HALTED);
 	return usable;
 }
 
@@ -187,7 +202,11 @@ bool idxd_vdev_reset(struct idxd_ims_vdev *vdev)
  * @write: write @buf instead of reading into it
  *
  * Writes only change the bits the guest may write (command register,
- * BAR addresses, MSI-X enable and mask, PASID enable, ...).
+ * BAR addresses, MSI-X enable and mask, PASID enable, ...). Writing 1 to
+ * Initiate Function Level Reset in DEVCTL resets the device with
+ * idxd_vdev_reset() before the write returns: the bit always reads 0 and
+ * the configuration space reads as usual at once (Linux's pcie_flr()
+ * waits until it no longer reads all ones).
  *
  * Context: &idxd_ims_vdev.reg_lock held.
  * Return: 0, or -EINVAL for an access outside the configuration space.
@@ -213,6 +232,9 @@ int idxd_vdev_config_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
 		regs->config[off + i] = (regs->config[off + i] & ~wmask) |
 					(data[i] & wmask);
 	}
+	if (off <= IDXD_VDEV_DEVCTL_HI && off + len > IDXD_VDEV_DEVCTL_HI &&
+	    data[IDXD_VDEV_DEVCTL_HI - off] & (PCI_EXP_DEVCTL_BCR_FLR >> 8))
+		idxd_vdev_reset(vdev);
 	return 0;
 }
 
@@ -259,9 +281,9 @@ void idxd_vdev_swerr(struct idxd_ims_vdev *vdev, u8 error, u8 opcode,
  * idxd_vdev_report_halt() - show the guest that its device halted
  * @vdev: virtual device
  *
- * GENSTS reads "halted" until the guest resets the device; INTCAUSE has
- * the halt bit, and vector 0 is signalled when the guest enabled halt
- * interrupts.
+ * GENSTS reads "halted", with reset type FLR, until the guest resets the
+ * device; INTCAUSE has the halt bit, and vector 0 is signalled when the
+ * guest enabled halt interrupts.
  *
  * Context: process context; takes &idxd_ims_vdev.reg_lock.
  */
@@ -274,7 +296,7 @@ void idxd_vdev_report_halt(struct idxd_ims_vdev *vdev)
 	mutex_lock(&vdev->reg_lock);
 	regs->wq_enabled = false;
 	spin_lock_irqsave(&vdev->status_lock, flags);
-	regs->gensts = IDXD_HW_STATE_HALT;
+	regs->gensts = IDXD_VDEV_GENSTS_HALTED;
 	regs->intcause |= IDXD_INTC_HALT_STATE;
 	raise = regs->genctrl & IDXD_GENCTRL_HALT_INT_EN;
 	spin_unlock_irqrestore(&vdev->status_lock, flags);
@@ -306,7 +328,7 @@ static bool vdev_wq_mask_ok(u32 operand)
 static u32 vdev_cmd(struct idxd_ims_vdev *vdev, u32 code, u32 operand)
 {
 	struct idxd_vdev_regs *regs = &vdev->regs;
-	u32 state = vdev_gensts(vdev);
+	u32 state = FIELD_GET(IDXD_GENSTS_STATE, vdev_gensts(vdev));
 	u16 command;
 
 	lockdep_assert_held(&vdev->reg_lock);

@@ -2,7 +2,7 @@
 /*
  * mdev_guest: play the guest of an idxd_ims virtual DSA device (vfio-mdev).
  *
- *   mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE]
+ *   mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f]
  *              UUID SCENARIO [N]
  *
  * Opens the mdev UUID through a VFIO container (type1 IOMMU), maps a buffer
@@ -36,17 +36,23 @@
  *              CLOCK_MONOTONIC window it ran in
  *   bench N    N NOOP round trips, portal write to eventfd; prints the
  *              median and 99th percentile in microseconds
+ *   flr        with errors, interrupt enables and every WQ slot busy, a
+ *              function level reset through the configuration space (as
+ *              Linux's pcie_flr()): registers back in their reset state,
+ *              then the device works
  *   halt N     with halt interrupts enabled, fill every WQ slot with 64 KiB
  *              memmoves, create the -r FILE and wait for the host to halt
- *              the parent: vector 0, GENSTS halted, INTCAUSE.HALT, commands
- *              and portal writes refused, the queued descriptors lost; then
- *              wait for the -u FILE (the host recovered), Reset Device,
- *              enable again and do N memmove round trips (BYTES each) and
- *              one more round of every slot
+ *              the parent: vector 0, GENSTS halted with reset type FLR,
+ *              INTCAUSE.HALT, commands and portal writes refused, the
+ *              queued descriptors lost; then wait for the -u FILE (the
+ *              host recovered), Reset Device (with -f: a function level
+ *              reset), enable again and do N memmove round trips (BYTES
+ *              each) and one more round of every slot
  *   disabled   with halt interrupts enabled and nothing queued, create the
  *              -r FILE and wait for the host to disable the parent: vector
  *              0, GENSTS halted, INTCAUSE.HALT, commands and portal writes
- *              refused
+ *              refused, neither Reset Device nor a function level reset
+ *              brings it back
  *
  * Prints one line per failed check and exits 0 when everything matched,
  * 1 on any mismatch and 4 (KSFT_SKIP) when VFIO is not available.
@@ -105,6 +111,12 @@
 #define PCI_SUBSYS_VENDOR	0x2c
 #define PCI_CAP_PTR		0x34
 #define PCIE_CAP		0x40
+#define PCIE_DEVCAP		(PCIE_CAP + 4)
+#define PCIE_DEVCAP_FLR		0x10000000
+#define PCIE_DEVCTL		(PCIE_CAP + 8)
+#define PCIE_DEVCTL_FLR		0x8000
+#define PCIE_DEVSTA		(PCIE_CAP + 10)
+#define PCIE_DEVSTA_TRPND	0x0020
 #define MSIX_CAP		0x80
 #define MSIX_CTRL_ENABLE	0x8000
 #define MSIX_CTRL_MASKALL	0x4000
@@ -137,6 +149,7 @@
 #define PORTAL_IMS		0x2000
 
 #define GENCTRL_SWERR_INT	0x1
+#define GENCTRL_HALT_INT	0x2
 #define INTC_SWERR		0x01
 #define INTC_CMD		0x02
 #define SWERR_VALID		0x1ULL
@@ -197,6 +210,8 @@ struct guest {
 	const char *until;
 	/* halt, disabled: ready for the host; loop: started */
 	const char *ready;
+	/* halt: recover with a function level reset, not Reset Device */
+	bool flr;
 };
 
 static int errors;
@@ -551,6 +566,51 @@ static void clear_swerr(struct guest *g)
 	bar0_write32(g, R_INTCAUSE, INTC_SWERR | INTC_CMD);
 }
 
+/*
+ * flr: a function level reset as Linux's pcie_flr() does it: no
+ * transaction pending in DEVSTA, Initiate FLR set in DEVCTL with a
+ * read-modify-write, then the configuration space must not read all ones
+ * (pci_dev_wait()). Initiate FLR reads back as 0, the rest of DEVCTL as
+ * it was.
+ */
+static void flr(struct guest *g, const char *what)
+{
+	char name[128];
+	__u16 ctl;
+
+	snprintf(name, sizeof(name), "%s: DEVSTA Transactions Pending", what);
+	expect_eq(name, cfg_read16(g, PCIE_DEVSTA) & PCIE_DEVSTA_TRPND, 0);
+	ctl = cfg_read16(g, PCIE_DEVCTL);
+	cfg_write16(g, PCIE_DEVCTL, ctl | PCIE_DEVCTL_FLR);
+	snprintf(name, sizeof(name), "%s: DEVCTL read back", what);
+	expect_eq(name, cfg_read16(g, PCIE_DEVCTL), ctl & ~PCIE_DEVCTL_FLR);
+	if (cfg_read32(g, PCI_COMMAND) == 0xffffffff ||
+	    cfg_read32(g, PCI_VENDOR) == 0xffffffff)
+		fail("%s: the configuration space reads all ones", what);
+}
+
+/* expect_reset_state: BAR0 registers as a reset leaves them */
+static void expect_reset_state(struct guest *g, const char *what)
+{
+	char name[128];
+	unsigned int i;
+
+	snprintf(name, sizeof(name), "%s: GENSTS", what);
+	expect_eq(name, bar0_read32(g, R_GENSTS), 0);
+	snprintf(name, sizeof(name), "%s: GENCTRL", what);
+	expect_eq(name, bar0_read32(g, R_GENCTRL), 0);
+	snprintf(name, sizeof(name), "%s: INTCAUSE", what);
+	expect_eq(name, bar0_read32(g, R_INTCAUSE), 0);
+	snprintf(name, sizeof(name), "%s: CMDSTS", what);
+	expect_eq(name, bar0_read32(g, R_CMDSTS), 0);
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "%s: SWERR quadword %u", what, i);
+		expect_eq(name, bar0_read64(g, R_SWERR + 8 * i), 0);
+	}
+	snprintf(name, sizeof(name), "%s: WQCFG state", what);
+	expect_eq(name, wq_state(g), 0);
+}
+
 /* --- descriptors --- */
 
 static void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
@@ -885,6 +945,10 @@ static void check_config(struct guest *g)
 	expect_eq("PCIe cap next", (v >> 8) & 0xff, MSIX_CAP);
 	expect_eq("PCIe cap version", (v >> 16) & 0xf, 2);
 	expect_eq("PCIe cap port type (endpoint)", (v >> 20) & 0xf, 0);
+	expect_eq("PCIe DEVCAP Function Level Reset Capability",
+		  cfg_read32(g, PCIE_DEVCAP) & PCIE_DEVCAP_FLR, PCIE_DEVCAP_FLR);
+	expect_eq("PCIe DEVSTA Transactions Pending",
+		  cfg_read16(g, PCIE_DEVSTA) & PCIE_DEVSTA_TRPND, 0);
 
 	v = cfg_read32(g, MSIX_CAP);
 	expect_eq("MSI-X cap id", v & 0xff, 0x11);
@@ -1996,6 +2060,41 @@ static int scenario_inflight(struct guest *g, const char *how)
 	return 0;
 }
 
+/* --- flr --- */
+
+/*
+ * flr: a function level reset of a busy device, with errors recorded and
+ * interrupts enabled, leaves it as VFIO_DEVICE_RESET does: registers in
+ * their reset state, the descriptors in flight completed or dropped, the
+ * eventfds attached; the device works once enabled again.
+ */
+static int scenario_flr(struct guest *g, long n)
+{
+	struct dsa_hw_desc d;
+
+	enable_device(g);
+	bar0_write32(g, R_GENCTRL, GENCTRL_SWERR_INT | GENCTRL_HALT_INT);
+	desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
+	if (portal_write(g, PORTAL_IMS, &d) != -EINVAL ||
+	    !(bar0_read64(g, R_SWERR) & SWERR_VALID))
+		fail("flr: no SWERR from an IMS portal write before the reset");
+	expect_cmd(g, 0x1f, 0, 0x01, "flr: unknown command before the reset");
+	queue_all_slots(g);
+	flr(g, "flr");
+	expect_reset_state(g, "after the FLR");
+	check_drained(g);
+
+	/* nothing is taken until the guest enables the device again */
+	drain_vector(g, VEC_ERR);
+	expect_portal_error(g, 0, &d, -EIO, false, "portal write after the FLR");
+	drain_vector(g, VEC_WQ);
+	trigger_vector(g, VEC_WQ);
+	expect_signal(g, VEC_WQ, "vector 1 still attached after the FLR");
+	enable_device(g);
+	memmove_once(g, SRC_OFF, DST_OFF, 4096, g->seed, "memmove after the FLR");
+	return 0;
+}
+
 /* --- loop and bench --- */
 
 /* touch_file: create an empty file for the host to see */
@@ -2089,9 +2188,10 @@ static int scenario_bench(struct guest *g, long n)
 
 /* --- halt --- */
 
-#define GENCTRL_HALT_INT	0x2
 #define INTC_HALT		0x10
 #define GENSTS_HALTED		3
+/* GENSTS bits 3:2, the reset a halted device needs: 1 is FLR */
+#define GENSTS_RESET_FLR	1
 /* how long the guest waits for the host's halt, then for its recovery */
 #define HALT_WAIT_MS		30000
 #define RECOVERY_WAIT_MS	120000
@@ -2224,6 +2324,18 @@ static void halt_refused_never_ran(struct guest *g, const char *when)
 		     when, record(g, HALT_REFUSED_REC)->status);
 }
 
+/* expect_halted_flr: GENSTS halted, reset type FLR */
+static void expect_halted_flr(struct guest *g, const char *what)
+{
+	__u32 sts = bar0_read32(g, R_GENSTS);
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s: GENSTS state", what);
+	expect_eq(name, sts & 0x3, GENSTS_HALTED);
+	snprintf(name, sizeof(name), "%s: GENSTS reset type (1: FLR)", what);
+	expect_eq(name, (sts >> 2) & 0x3, GENSTS_RESET_FLR);
+}
+
 /* halt_enable: enable the device with halt interrupts, vectors drained */
 static void halt_enable(struct guest *g)
 {
@@ -2256,7 +2368,7 @@ static bool halt_seen(struct guest *g)
 	if (sigs != 1)
 		fail("halt: vector 0 signalled %llu times, expected 1",
 		     (unsigned long long)sigs);
-	expect_eq("GENSTS after the parent halted", gensts(g), GENSTS_HALTED);
+	expect_halted_flr(g, "after the parent halted");
 	cause = bar0_read32(g, R_INTCAUSE);
 	if (!(cause & INTC_HALT))
 		fail("halt: INTCAUSE %#x without the halt bit (%#x)", cause,
@@ -2284,8 +2396,9 @@ static int scenario_disabled(struct guest *g, long n)
 	expect_quiet(g, VEC_WQ, "disabled: completion vector");
 	expect_cmd(g, CMD_RESET_DEV, 0, CMDSTS_HW_ERR,
 		   "reset device with the parent disabled");
-	expect_eq("GENSTS after the reset with the parent disabled", gensts(g),
-		  GENSTS_HALTED);
+	expect_halted_flr(g, "after the reset with the parent disabled");
+	flr(g, "FLR with the parent disabled");
+	expect_halted_flr(g, "after the FLR with the parent disabled");
 	halt_refused(g);
 	halt_refused_never_ran(g, "disabled");
 	return 0;
@@ -2332,12 +2445,14 @@ static int scenario_halt(struct guest *g, long n)
 	if (!untouched(g->mem + HALT_RT_OFF, 4096))
 		fail("after the recovery: the refused descriptor's destination was written");
 
-	/* Reset Device makes it usable again */
-	expect_cmd(g, CMD_RESET_DEV, 0, 0, "reset device after the halt");
-	expect_eq("GENSTS after reset device", gensts(g), 0);
-	expect_eq("WQCFG state after reset device", wq_state(g), 0);
-	expect_eq("INTCAUSE.HALT after reset device",
-		  bar0_read32(g, R_INTCAUSE) & INTC_HALT, 0);
+	/* Reset Device, or a function level reset, makes it usable again */
+	if (g->flr) {
+		flr(g, "FLR after the halt");
+		expect_reset_state(g, "after the FLR after the halt");
+	} else {
+		expect_cmd(g, CMD_RESET_DEV, 0, 0, "reset device after the halt");
+		expect_reset_state(g, "after reset device after the halt");
+	}
 	enable_device(g);
 	bar0_write32(g, R_GENCTRL, GENCTRL_SWERR_INT | GENCTRL_HALT_INT);
 	drain_vector(g, VEC_ERR);
@@ -2367,8 +2482,8 @@ static int scenario_halt(struct guest *g, long n)
 		     (unsigned long long)bar0_read64(g, R_SWERR));
 	expect_quiet(g, VEC_ERR, "halt: error vector after the reset");
 	expect_eq("GENSTS at the end", gensts(g), 1);
-	info("halt: %ld round trips and %u full-size descriptors after the reset",
-	     n, g->wq_size);
+	info("halt: %ld round trips and %u full-size descriptors after the %s",
+	     n, g->wq_size, g->flr ? "FLR" : "reset");
 	return 0;
 }
 
@@ -2377,11 +2492,12 @@ static int scenario_halt(struct guest *g, long n)
 static void bad_usage(void)
 {
 	fprintf(stderr,
-		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE]\n"
+		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f]\n"
 		"                  UUID SCENARIO [N]\n"
 		"  scenarios: ops, irq, bad, storm N, lines N, refill N,\n"
 		"             inflight [reset|close|both|remove],\n"
-		"             loop N, bench N, copybench N, halt N (needs -r and -u),\n"
+		"             flr, loop N, bench N, copybench N,\n"
+		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
 		"             disabled (needs -r)\n");
 	exit(KSFT_FAIL);
 }
@@ -2441,7 +2557,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "s:b:t:u:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:t:u:r:f")) != -1) {
 		switch (opt) {
 		case 's':
 			g.seed = strtoul(optarg, NULL, 0);
@@ -2457,6 +2573,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			g.ready = optarg;
+			break;
+		case 'f':
+			g.flr = true;
 			break;
 		default:
 			bad_usage();
@@ -2486,6 +2605,8 @@ int main(int argc, char **argv)
 		scenario_refill(&g, n);
 	else if (!strcmp(scenario, "inflight"))
 		scenario_inflight(&g, arg ? arg : "both");
+	else if (!strcmp(scenario, "flr"))
+		scenario_flr(&g, n);
 	else if (!strcmp(scenario, "loop"))
 		scenario_loop(&g, n);
 	else if (!strcmp(scenario, "bench"))

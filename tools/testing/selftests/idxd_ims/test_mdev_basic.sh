@@ -7,7 +7,8 @@
 # mdev_guest runs every operation and the error paths through VFIO, two
 # threads writing descriptors in pieces to two portal lines, interleaved,
 # get both taken, a descriptor written as soon as another's record appears
-# in a full WQ is taken, and removal gives everything back.
+# in a full WQ is taken, a function level reset through the configuration
+# space resets the device, and removal gives everything back.
 TEST=test_mdev_basic
 . "$(dirname "$0")/lib.sh"
 
@@ -116,6 +117,8 @@ log "counters: submitted $sub completed $comp rejected $rej"
 run_guest "$uuid" lines 64 || failed_scenarios="$failed_scenarios lines"
 # a slot is free before the guest sees its descriptor complete
 run_guest "$uuid" refill 4000 || failed_scenarios="$failed_scenarios refill"
+# a function level reset through the configuration space
+run_guest "$uuid" flr || failed_scenarios="$failed_scenarios flr"
 [ -z "$failed_scenarios" ] || fail "failed:$failed_scenarios"
 
 # --- remove ---
