@@ -141,7 +141,7 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
 	config_init32(regs, IDXD_VDEV_PCIE_CAP + PCI_EXP_DEVCAP,
 		      PCI_EXP_DEVCAP_FLR, 0);
 	config_init16(regs, IDXD_VDEV_PCIE_CAP + PCI_EXP_DEVCTL, 0,
-		      (u16)~PCI_EXP_DEVCTL_BCR_FLR);
+		      U16_MAX & ~PCI_EXP_DEVCTL_BCR_FLR);
 
 	regs->config[IDXD_VDEV_MSIX_CAP + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSIX;
 	config_init16(regs, IDXD_VDEV_MSIX_CAP + PCI_MSIX_FLAGS,
