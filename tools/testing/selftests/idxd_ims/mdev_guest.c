@@ -3,7 +3,7 @@
  * mdev_guest: play the guest of an idxd_ims virtual DSA device (vfio-mdev).
  *
  *   mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f]
- *              UUID SCENARIO [N]
+ *              [-c CPU] UUID SCENARIO [N]
  *
  * Opens the mdev UUID through a VFIO container (type1 IOMMU), maps a buffer
  * into it, checks the VFIO device, region and IRQ information, the PCI
@@ -54,6 +54,8 @@
  *              refused, neither Reset Device nor a function level reset
  *              brings it back
  *
+ * With -c CPU the program runs on that CPU only.
+ *
  * Prints one line per failed check and exits 0 when everything matched,
  * 1 on any mismatch and 4 (KSFT_SKIP) when VFIO is not available.
  */
@@ -64,6 +66,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1923,6 +1926,7 @@ static __u8 spin_record(struct guest *g, struct dsa_completion_record *r)
 static int scenario_refill(struct guest *g, long n)
 {
 	unsigned long i, total = n + g->wq_size;
+	bool queued[MAX_SLOTS] = { false };
 	struct dsa_hw_desc d;
 	unsigned int rec;
 	__u64 sw;
@@ -1933,27 +1937,29 @@ static int scenario_refill(struct guest *g, long n)
 	clear_swerr(g);
 	for (i = 0; i < total && errors < 5; i++) {
 		rec = i % g->wq_size;
-		if (i >= g->wq_size) {
+		if (queued[rec]) {
 			st = spin_record(g, record(g, rec));
 			if (st != DSA_COMP_SUCCESS)
 				fail("refill descriptor %lu: status %#x",
 				     i - g->wq_size, st);
 		}
+		queued[rec] = false;
 		if (i >= (unsigned long)n)
 			continue;
 		desc_init(&d, DSA_OPCODE_NOOP, rec, 0, true);
 		memset(record(g, rec), 0, REC_SIZE);
 		ret = portal_write(g, 0, &d);
 		if (ret)
-			fail("refill descriptor %lu, at the record of %lu: %s",
-			     i, i - g->wq_size, strerror(-ret));
+			fail("refill descriptor %lu: portal write: %s", i,
+			     strerror(-ret));
+		queued[rec] = !ret;
 	}
 	sw = bar0_read64(g, R_SWERR);
 	if (sw & SWERR_VALID)
 		fail("refill: SWERR %#llx, error code %#llx (0x41: work queue full)",
 		     (unsigned long long)sw, (unsigned long long)(sw >> 8) & 0xff);
-	info("refill: %ld descriptors, each written as soon as a slot's record appeared",
-	     n);
+	info("refill: %lu descriptors, each written as soon as a slot's record appeared",
+	     i < (unsigned long)n ? i : n);
 	return 0;
 }
 
@@ -2493,7 +2499,7 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f]\n"
-		"                  UUID SCENARIO [N]\n"
+		"                  [-c CPU] UUID SCENARIO [N]\n"
 		"  scenarios: ops, irq, bad, storm N, lines N, refill N,\n"
 		"             inflight [reset|close|both|remove],\n"
 		"             flr, loop N, bench N, copybench N,\n"
@@ -2553,11 +2559,12 @@ int main(int argc, char **argv)
 {
 	struct guest g = { .seed = 1, .bytes = 4096, .timeout_ms = 10000 };
 	const char *scenario, *arg;
+	cpu_set_t cpus;
 	long n;
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "s:b:t:u:r:f")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:t:u:r:fc:")) != -1) {
 		switch (opt) {
 		case 's':
 			g.seed = strtoul(optarg, NULL, 0);
@@ -2576,6 +2583,12 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			g.flr = true;
+			break;
+		case 'c':
+			CPU_ZERO(&cpus);
+			CPU_SET(strtoul(optarg, NULL, 0), &cpus);
+			if (sched_setaffinity(0, sizeof(cpus), &cpus))
+				die("sched_setaffinity to CPU %s", optarg);
 			break;
 		default:
 			bad_usage();
