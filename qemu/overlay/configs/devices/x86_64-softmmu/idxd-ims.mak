@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Devices for the idxd_ims test platform: q35 with IOMMUs, PCIe root
-# ports, a few virtio devices and the Intel DSA model.
+# ports, a few virtio devices, the Intel DSA model and vfio-pci.
 
 CONFIG_Q35=y
 CONFIG_VTD=y
@@ -10,3 +10,6 @@ CONFIG_VIRTIO_PCI=y
 CONFIG_VIRTIO_BLK=y
 CONFIG_VIRTIO_SERIAL=y
 CONFIG_INTEL_DSA=y
+# vfio-pci: the same binary, run inside the test VM, gives a virtual DSA
+# device (vfio-mdev) to a nested guest (the guest setup of make check)
+CONFIG_VFIO_PCI=y
