@@ -3,13 +3,15 @@
 #
 # Build what goes into the VM: the idxd_ims module against the test kernel,
 # the kselftests (installed as a kselftest tree), and the initramfs.
-#   build-guest.sh WORKDIR
+#   build-guest.sh WORKDIR [QEMU]
 # WORKDIR/kernel.env holds the output of build-kernel.sh --env; the result
-# is WORKDIR/initramfs.cpio.gz.
+# is WORKDIR/initramfs.cpio.gz. With QEMU (the path of the project's QEMU)
+# it also makes WORKDIR/initramfs-nested.cpio.gz: the same initramfs with
+# what a nested guest on a virtual device needs appended (the guest setup).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-work=$1
+work=$1 qemu=${2:-}
 . "$work/kernel.env"
 ksft=$work/kselftest obj=$work/ksft-build
 selftests=$IDXD_IMS_TOP/tools/testing/selftests/idxd_ims
@@ -26,3 +28,9 @@ cp -a "$KSRC/tools/testing/selftests/run_kselftest.sh" \
 mapfile -t modules < <(find "$IDXD_IMS_TOP/idxd_ims" -name '*.ko')
 "$IDXD_IMS_TOP/scripts/mkinitramfs.sh" "$work/initramfs.cpio.gz" \
 	"$MODROOT" "$KVER" "$ksft" "${modules[@]}"
+if [ -n "$qemu" ]; then
+	"$IDXD_IMS_TOP/scripts/mkinitramfs-nested.sh" "$work/nested.cpio.gz" \
+		"$qemu" "$BZIMAGE" "$MODROOT" "$KVER"
+	cat "$work/initramfs.cpio.gz" "$work/nested.cpio.gz" \
+		> "$work/initramfs-nested.cpio.gz"
+fi

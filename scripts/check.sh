@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: the project's one test command.
-#   check.sh [T=<test>[,<test>...]] [SETUP=vtd|noiommu|noopt|vtdpasid]
+#   check.sh [T=<test>[,<test>...]] [SETUP=vtd|noiommu|noopt|vtdpasid|guest]
 # Lints, installs what is missing, builds (or reuses) the test kernel and
 # QEMU, builds the module and the kselftests, runs the host-side tests, then
 # boots the VM once per setup and runs the kselftests in it. Ends with one
@@ -18,13 +18,17 @@ for arg in "$@"; do
 	*) die "unknown argument '$arg'" ;;
 	esac
 done
-setups=${SETUP:-vtd noiommu noopt vtdpasid}
+setups=${SETUP:-vtd noiommu noopt vtdpasid guest}
 # The noopt setup (no remapping, no pci_ims=noremap) only has the tests
 # about IMS being refused and the MSI-X fallback (dmatest, mdev) to run.
 NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh,idxd_ims:test_mdev_fallback.sh
 # The vtdpasid setup (scalable-mode VT-d with PASID) runs the tests whose
 # paths change with a system PASID and a PASID per virtual device.
 VTDPASID_TESTS=idxd_ims:test_ims_pasid.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_halt_recovery.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_mdev_isolation.sh
+# The guest setup (VT-d with interrupt remapping, as vtd) boots a nested
+# guest on a virtual device; only the tests that do so run there, and only
+# there.
+GUEST_TESTS=idxd_ims:test_guest.sh
 
 passed=0 failed=0 skipped=0
 # add_counts PASSED FAILED SKIPPED: add to the totals.
@@ -93,19 +97,30 @@ if [ -z "$T" ]; then
 	fi
 fi
 
-stage guest "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" || fatal_stage guest
+case " $setups " in
+*" guest "*) nested_qemu=$QEMU ;;
+*) nested_qemu= ;;
+esac
+stage vm-image "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" $nested_qemu ||
+	fatal_stage vm-image
 
 tests=
 [ -n "$T" ] && tests=$(echo "$T" | sed 's/[^,][^,]*/idxd_ims:&/g')
 # The setups boot in parallel: a TCG guest running one test at a time keeps
 # about one host core busy.
 for setup in $setups; do
-	setup_tests=$tests
-	[ -z "$T" ] && [ "$setup" = noopt ] && setup_tests=$NOOPT_TESTS
-	[ -z "$T" ] && [ "$setup" = vtdpasid ] && setup_tests=$VTDPASID_TESTS
+	setup_tests=$tests initrd=$work/initramfs.cpio.gz
+	if [ -z "$T" ]; then
+		case "$setup" in
+		noopt) setup_tests=$NOOPT_TESTS ;;
+		vtdpasid) setup_tests=$VTDPASID_TESTS ;;
+		guest) setup_tests=$GUEST_TESTS ;;
+		*) setup_tests="!$GUEST_TESTS" ;;
+		esac
+	fi
+	[ "$setup" = guest ] && initrd=$work/initramfs-nested.cpio.gz
 	stage "vm-$setup" "$IDXD_IMS_TOP/scripts/run-vm.sh" "$QEMU" "$BZIMAGE" \
-		"$work/initramfs.cpio.gz" "$setup" test "$work/vm-$setup" \
-		"$setup_tests" &
+		"$initrd" "$setup" test "$work/vm-$setup" "$setup_tests" &
 done
 wait
 for setup in $setups; do

@@ -32,13 +32,19 @@ cmdline="console=ttyS0 panic=-1 oops=panic nokaslr log_buf_len=4M"
 cmdline+=" IDXD_IMS_MODE=$mode IDXD_IMS_SETUP=$setup"
 cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"
-args=(-machine q35 -accel tcg -cpu max -smp 2 -m 2048
+mem=2048
+args=(-machine q35 -accel tcg -cpu max -smp 2
       -nodefaults -display none -no-reboot
       -L /usr/share/seabios -L /usr/share/qemu)
 case "$setup" in
 vtd)
 	args+=(-device intel-iommu,intremap=on)
 	cmdline+=" intel_iommu=on"
+	;;
+guest)
+	args+=(-device intel-iommu,intremap=on)
+	cmdline+=" intel_iommu=on"
+	mem=3072
 	;;
 vtdpasid)
 	# Scalable mode with PASID: the kernel gets a system PASID and one
@@ -52,9 +58,10 @@ noiommu)
 noopt)
 	;;
 *)
-	die "unknown setup '$setup' (vtd, vtdpasid, noiommu or noopt)"
+	die "unknown setup '$setup' (vtd, vtdpasid, noiommu, noopt or guest)"
 	;;
 esac
+args+=(-m "$mem")
 args+=(-device intel-dsa,id=dsa0 -kernel "$kernel" -initrd "$initrd")
 
 # The QMP and control sockets live in OUTDIR, one pair per VM, unless that

@@ -5,7 +5,8 @@
 # passes IDXD_IMS_MODE (test, run, bench or shell), IDXD_IMS_SETUP (vtd,
 # noiommu or noopt), IDXD_IMS_MODEL_CTL (the serial port of the device model
 # control channel) and optionally IDXD_IMS_TESTS (collection:test, comma
-# separated) as environment variables. Kernel messages go to ttyS0; in test
+# separated; a list starting with "!" names the tests to leave out) as
+# environment variables. Kernel messages go to ttyS0; in test
 # mode the kselftest TAP goes to ttyS1 and ends with the sentinel line
 # "IDXD_IMS_DONE rc=<n>".
 
@@ -39,15 +40,23 @@ test)
 	tap=/dev/ttyS1
 	stty -F $tap raw -echo 2>/dev/null
 	cd /kselftest || exit 1
-	if [ -n "$IDXD_IMS_TESTS" ]; then
-		set --
+	# IDXD_IMS_TESTS: the collection:test entries to run or, when the
+	# list starts with "!", the ones to leave out of all the others
+	set --
+	case "$IDXD_IMS_TESTS" in
+	'!'*)
+		skip=$(echo "$IDXD_IMS_TESTS" | tr ',' '\n' | sed 's/^!//')
+		for t in $(grep -v -F -x -e "$skip" kselftest-list.txt); do
+			set -- "$@" -t "$t"
+		done
+		;;
+	*)
 		for t in $(echo "$IDXD_IMS_TESTS" | tr ',' ' '); do
 			set -- "$@" -t "$t"
 		done
-		./run_kselftest.sh "$@" > $tap 2>&1
-	else
-		./run_kselftest.sh > $tap 2>&1
-	fi
+		;;
+	esac
+	./run_kselftest.sh "$@" > $tap 2>&1
 	rc=$?
 	kmemleak_report
 	echo "IDXD_IMS_DONE rc=$rc" > $tap

@@ -16,6 +16,7 @@ mkdir -p "$work"
 stage kernel "$IDXD_IMS_TOP/scripts/build-kernel.sh" --env > "$work/kernel.env"
 . "$work/kernel.env"
 qemu=$(stage qemu "$IDXD_IMS_TOP/scripts/build-qemu.sh" | tail -n 1)
-stage guest "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work"
+# with the nested guest, for the benchmarks and a shell to try it in
+stage vm-image "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" "$qemu"
 exec "$IDXD_IMS_TOP/scripts/run-vm.sh" "$qemu" "$BZIMAGE" \
-	"$work/initramfs.cpio.gz" "$setup" "$mode" "$work/vm"
+	"$work/initramfs-nested.cpio.gz" "$setup" "$mode" "$work/vm"

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Pack what the test VM needs to run a nested guest on a virtual DSA device
+# (the guest setup of make check), as an initramfs archive to append to the
+# test VM's own:
+#   mkinitramfs-nested.sh OUT.cpio.gz QEMU BZIMAGE MODROOT KVER
+# It holds, under /usr/share/idxd_ims/guest/ (where test_guest.sh looks):
+#   bzImage             the test kernel, booted again as the guest's
+#   initramfs.cpio.gz   the guest's: busybox, accel-config, the upstream
+#                       idxd and dmatest modules and their dependencies, and
+#                       guest_agent.sh as /init
+#   firmware/           the QEMU firmware files the guest's machine loads
+# and QEMU itself as /usr/bin/qemu-system-x86_64 with its shared libraries.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$1 qemu=$2 bzimage=$3 modroot=$4 kver=$5
+selftests=$IDXD_IMS_TOP/tools/testing/selftests/idxd_ims
+# what QEMU's q35 machine loads to boot a -kernel with qboot, a minimal
+# firmware that gets a nested guest to its kernel faster than SeaBIOS
+FIRMWARE=(/usr/share/qemu/qboot.rom /usr/share/qemu/linuxboot_dma.bin
+	  /usr/share/qemu/kvmvapic.bin)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# add_binary ROOT BIN [DEST]: install BIN and its shared libraries in ROOT
+add_binary() {
+	local root=$1 bin=$2 dest=${3:-$2} lib
+	install -D -m 0755 "$bin" "$root$dest"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*' | sort -u); do
+		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+	done
+}
+
+# pack ROOT OUT: a gzip'd newc archive of ROOT
+pack() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+		gzip -1 > "$2"
+}
+
+# --- the guest's initramfs: only what the agent's commands use ---
+guest=$tmp/guest
+mkdir -p "$guest"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root}
+cp /bin/busybox "$guest/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ "$applet" = busybox ] || ln -sf /bin/busybox "$guest/bin/$applet"
+done
+add_binary "$guest" /usr/bin/accel-config
+install -m 0755 "$selftests/guest_agent.sh" "$guest/init"
+install -m 0644 "$selftests/lib.sh" "$guest/lib.sh"
+
+mods=$modroot/lib/modules/$kver
+mkdir -p "$guest/lib/modules/$kver"
+cp "$mods"/modules.order "$mods"/modules.builtin* "$guest/lib/modules/$kver/"
+for m in idxd dmatest; do
+	modprobe -d "$modroot" -S "$kver" --show-depends "$m" |
+		sed -n 's/^insmod //p' | cut -d' ' -f1
+done | sort -u | while read -r ko; do
+	install -D -m 0644 "$ko" "$guest${ko#"$modroot"}"
+done
+depmod -b "$guest" "$kver"
+
+# --- what the test VM adds to its own root ---
+root=$tmp/root
+share=$root/usr/share/idxd_ims/guest
+mkdir -p "$share/firmware"
+install -m 0644 "$bzimage" "$share/bzImage"
+pack "$guest" "$share/initramfs.cpio.gz"
+install -m 0644 "${FIRMWARE[@]}" "$share/firmware/"
+add_binary "$root" "$qemu" /usr/bin/qemu-system-x86_64
+pack "$root" "$out"
+log "nested guest archive $out: $(du -h "$out" | cut -f1)" \
+	"(guest initramfs $(du -h "$share/initramfs.cpio.gz" | cut -f1))"

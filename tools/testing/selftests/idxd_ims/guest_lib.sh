@@ -1,0 +1,158 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Helpers for tests that boot a nested guest (QEMU with vfio-pci) on a
+# virtual DSA device and talk to guest_agent.sh inside it. Source after
+# lib.sh.
+#
+# The guest comes from GUEST_DIR (default /usr/share/idxd_ims/guest, where
+# the test VM of make check has it): bzImage, initramfs.cpio.gz (with
+# guest_agent.sh as /init) and firmware/ (qboot.rom and the option ROMs
+# QEMU loads for -kernel). QEMU is GUEST_QEMU (default
+# qemu-system-x86_64 from PATH); it must have vfio-pci. On a host with KVM
+# set GUEST_ACCEL=kvm.
+
+GUEST_DIR=${GUEST_DIR:-/usr/share/idxd_ims/guest}
+GUEST_QEMU=${GUEST_QEMU:-qemu-system-x86_64}
+GUEST_ACCEL=${GUEST_ACCEL:-tcg}
+# how long the guest may take to boot to its agent, and a command to answer
+GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-600}
+GUEST_CMD_TIMEOUT=${GUEST_CMD_TIMEOUT:-900}
+# The guest kernel's console prints warnings and worse, so that a splat
+# shows. What the guest does not need is left out, which matters when it is
+# emulated inside an emulated machine: kmemleak, the 256 legacy ptys and
+# the PS/2 keyboard and mouse probes are a third of its boot time there.
+GUEST_CMDLINE="console=ttyS0 loglevel=5 panic=-1 oops=panic nokaslr kmemleak=off"
+GUEST_CMDLINE="$GUEST_CMDLINE pty.legacy_count=0 i8042.nokbd=1 i8042.noaux=1"
+
+# fail MESSAGE: as lib.sh's, with the end of the guest's console first
+fail() {
+	if [ -n "$GRUN" ] && [ -s "$GRUN/console.log" ]; then
+		tail -n 30 "$GRUN/console.log" | sed 's/^/# guest console: /'
+	fi
+	if [ -n "$GRUN" ] && [ -s "$GRUN/qemu.log" ]; then
+		sed 's/^/# guest QEMU: /' "$GRUN/qemu.log"
+	fi
+	echo "# FAIL $TEST: $*"
+	exit $KSFT_FAIL
+}
+
+guest_seq=0
+guest_qemu_pid=
+guest_reader_pid=
+
+# require_nested_guest: skip unless a guest image and a QEMU with vfio-pci
+# are there
+require_nested_guest() {
+	for _f in bzImage initramfs.cpio.gz firmware; do
+		[ -e "$GUEST_DIR/$_f" ] ||
+			skip "no nested guest image: $GUEST_DIR/$_f missing (set GUEST_DIR)"
+	done
+	command -v "$GUEST_QEMU" > /dev/null ||
+		skip "$GUEST_QEMU not found (set GUEST_QEMU)"
+	"$GUEST_QEMU" -device help 2> /dev/null | grep -q '"vfio-pci"' ||
+		skip "$GUEST_QEMU has no vfio-pci device"
+}
+
+# guest_start UUID: boot the guest on the mdev UUID in the background; the
+# run's files (console.log, agent.log) are in GRUN. Stopped at exit.
+guest_start() {
+	[ -n "$GRUN" ] || GRUN=$(mktemp -d /tmp/idxd_ims-guest.XXXXXX)
+	at_exit guest_stop
+	rm -f "$GRUN/agent.in" "$GRUN/agent.out"
+	mkfifo "$GRUN/agent.in" "$GRUN/agent.out" || fail "mkfifo in $GRUN"
+	: > "$GRUN/agent.log"
+	# QEMU opens both ends read-write; the reader ends when QEMU does
+	cat "$GRUN/agent.out" >> "$GRUN/agent.log" &
+	guest_reader_pid=$!
+	"$GUEST_QEMU" -machine q35 -accel "$GUEST_ACCEL" -cpu max -smp 1 \
+		-m 512 -nodefaults -display none -L "$GUEST_DIR/firmware" \
+		-bios "$GUEST_DIR/firmware/qboot.rom" \
+		-kernel "$GUEST_DIR/bzImage" -initrd "$GUEST_DIR/initramfs.cpio.gz" \
+		-append "$GUEST_CMDLINE" \
+		-serial "file:$GRUN/console.log" \
+		-chardev "pipe,id=agent,path=$GRUN/agent" -serial chardev:agent \
+		-device "vfio-pci,sysfsdev=$MDEV_DEVS/$1" \
+		> "$GRUN/qemu.log" 2>&1 &
+	guest_qemu_pid=$!
+	# held open read-write, so that writing never blocks on a dead QEMU
+	exec 8<> "$GRUN/agent.in"
+	guest_boots=0
+	log "guest on $1: QEMU pid $guest_qemu_pid, files in $GRUN"
+}
+
+# guest_running: the guest's QEMU is still there
+guest_running() {
+	[ -n "$guest_qemu_pid" ] && kill -0 "$guest_qemu_pid" 2> /dev/null
+}
+
+# guest_wait_ready: wait until the guest has booted once more than it had
+# (the agent prints "agent ready" at every boot)
+guest_wait_ready() {
+	guest_boots=$((guest_boots + 1))
+	_n=0
+	while [ "$(grep -c '^agent ready' "$GRUN/agent.log")" -lt $guest_boots ]; do
+		guest_running ||
+			fail "the guest's QEMU exited before boot $guest_boots: $(tail -n 5 "$GRUN/qemu.log" | tr '\n' ' ')"
+		[ $_n -lt $((GUEST_BOOT_TIMEOUT * 2)) ] ||
+			fail "the guest did not boot to its agent within ${GUEST_BOOT_TIMEOUT}s (boot $guest_boots)"
+		sleep 0.5
+		_n=$((_n + 1))
+	done
+	log "guest boot $guest_boots: agent ready after $((_n / 2)) s ($(grep '^agent ready' "$GRUN/agent.log" | tail -n 1 | sed 's/agent ready uptime/guest uptime/') s)"
+}
+
+# guest_send COMMAND...: send a command to the agent; sets guest_seq
+guest_send() {
+	guest_seq=$((guest_seq + 1))
+	echo "$guest_seq $*" >&8
+}
+
+# guest_wait_answer: wait for the answer to the last command sent; its
+# output lines are in GUEST_OUT (also shown as TAP comments), the status is
+# returned.
+guest_wait_answer() {
+	_n=0
+	until grep -q "^$guest_seq rc=" "$GRUN/agent.log"; do
+		guest_running || fail "the guest's QEMU exited during command $guest_seq"
+		[ $_n -lt $((GUEST_CMD_TIMEOUT * 2)) ] ||
+			fail "no answer from the guest to command $guest_seq within ${GUEST_CMD_TIMEOUT}s"
+		sleep 0.5
+		_n=$((_n + 1))
+	done
+	GUEST_OUT=$(sed -n "s/^$guest_seq| //p" "$GRUN/agent.log")
+	echo "$GUEST_OUT" | sed 's/^/#   guest: /'
+	return "$(sed -n "s/^$guest_seq rc=//p" "$GRUN/agent.log")"
+}
+
+# guest_cmd COMMAND...: run a command in the guest and wait for it
+guest_cmd() {
+	guest_send "$@"
+	guest_wait_answer
+}
+
+# guest_value KEY: the value of the "KEY value" line of the last answer
+guest_value() {
+	echo "$GUEST_OUT" | sed -n "s/^$1 //p" | tail -n 1
+}
+
+# guest_kill: SIGKILL the guest's QEMU and wait for it
+guest_kill() {
+	guest_running || return 0
+	kill -9 "$guest_qemu_pid"
+	wait "$guest_qemu_pid" 2> /dev/null
+	guest_qemu_pid=
+	exec 8>&-
+	wait "$guest_reader_pid" 2> /dev/null
+}
+
+# guest_stop: end the guest, if there is one (for at_exit)
+guest_stop() {
+	guest_kill
+}
+
+# guest_console_splats: the guest kernel's reports of a problem so far
+guest_console_splats() {
+	grep -E 'WARNING:|BUG:|Oops|general protection|Kernel panic|Call Trace:|circular locking|inconsistent lock|sleeping function called' \
+		"$GRUN/console.log"
+}

@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# A real VM on a virtual device: QEMU's vfio-pci gives a vfio-mdev slice to
+# a nested guest that runs the stock upstream idxd driver, accel-config and
+# dmatest (guest_agent.sh is its /init). Checked in the guest and on the
+# host, step by step:
+#   boot     idxd probes the slice, accel-config enables the device and a
+#            dmaengine WQ, COPIES verified dmatest copies, the guest's WQ
+#            vector and the host IMS entry behind it count every one
+#   reboot   the guest reboots (QEMU resets the device through VFIO), then
+#            the same again
+#   flr      a function level reset from inside the guest (sysfs reset),
+#            then idxd bound again (it has no reset handlers in 6.12) and
+#            dmatest
+#   rebind   the guest unbinds idxd and binds it again, then dmatest
+#   kill     QEMU killed with SIGKILL during dmatest: the host log stays
+#            clean, the mdev is removed, a new one is created and used
+# Any kernel warning in the guest's or the host's log fails the test.
+TEST=test_guest
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/guest_lib.sh"
+
+COPIES=${GUEST_COPIES:-300}
+WQ_SIZE=16
+
+setup_device
+require_ims
+require_mdev
+require_nested_guest
+
+# host_ims_count: interrupts taken so far on the IMS entry behind guest
+# vector 1 of the mdev
+host_ims_count() {
+	mdev_ims_rows "$uuid" | awk '{ print $9 }'
+}
+
+# host_clean STEP: no kernel warning on the host since the test started
+host_clean() {
+	_splat=$(dmesg | tail -n +$((host_mark + 1)) |
+		grep -E 'WARNING:|BUG:|Oops|Call Trace:|circular locking|sleeping function called')
+	[ -z "$_splat" ] || fail "$1: the host kernel reported: $_splat"
+}
+
+# guest_clean STEP: no kernel warning in the guest's console so far
+guest_clean() {
+	_splat=$(guest_console_splats)
+	[ -z "$_splat" ] || fail "$1: the guest kernel reported: $_splat"
+}
+
+# step_ok STEP: the step passed (a nested TAP line) after both logs are clean
+step_ok() {
+	host_clean "$1"
+	guest_clean "$1"
+	steps=$((steps + 1))
+	echo "# ok $steps $1"
+}
+
+# guest_dmatest STEP: COPIES verified copies in the guest, each counted by
+# the guest's WQ vector and by the host IMS entry
+guest_dmatest() {
+	_host0=$(host_ims_count)
+	guest_cmd wq_irqs || fail "$1: cannot read the guest's interrupts"
+	_guest0=$(guest_value wq_irqs)
+	guest_cmd dmatest $COPIES || fail "$1: dmatest in the guest failed"
+	[ "$(guest_value failures)" = 0 ] ||
+		fail "$1: dmatest in the guest counted $(guest_value failures) failures"
+	_guest=$(($(guest_value wq_irqs) - _guest0))
+	_host=$(($(host_ims_count) - _host0))
+	log "$1: $COPIES copies, guest WQ vector +$_guest, host IMS entry +$_host"
+	[ "$_guest" -eq $COPIES ] ||
+		fail "$1: the guest's WQ vector counted $_guest interrupts for $COPIES copies"
+	[ "$_host" -eq $COPIES ] ||
+		fail "$1: the host IMS entry counted $_host interrupts for $COPIES copies"
+}
+
+# guest_bringup STEP: probe and enable in a freshly booted guest, dmatest
+guest_bringup() {
+	guest_cmd probe || fail "$1: the guest's idxd did not probe the slice"
+	guest_cmd enable || fail "$1: accel-config could not enable the slice"
+	guest_dmatest "$1"
+}
+
+host_mark=$(log_mark)
+steps=0
+mdev_setup_wq 0 $WQ_SIZE
+mdev_enable_device
+mdev_create || fail "cannot create an mdev: $MDEV_ERR"
+uuid=$MDEV_UUID
+ims_idx=$(mdev_attr "$uuid" vectors | awk '{ print $2 }')
+log "mdev $uuid, guest vector 1 on IMS entry $ims_idx, pasid $(mdev_attr "$uuid" pasid)"
+
+# --- boot ---
+guest_start "$uuid"
+guest_wait_ready
+guest_bringup boot
+step_ok boot
+
+# --- reboot: QEMU resets the device on the way ---
+guest_cmd reboot || fail "reboot: the guest refused to reboot"
+guest_wait_ready
+guest_bringup reboot
+step_ok reboot
+
+# --- a function level reset from inside the guest; idxd in 6.12 has no
+# reset handlers, so it is bound again to use the device after it ---
+guest_cmd flr || fail "flr: the guest could not reset the slice"
+case "$(guest_value reset_method)" in
+*flr*) ;;
+*) fail "flr: the slice's reset methods are '$(guest_value reset_method)', no flr" ;;
+esac
+guest_cmd rebind || fail "flr: binding idxd again after the reset failed"
+guest_cmd enable || fail "flr: accel-config could not enable the slice after the reset"
+guest_dmatest flr
+step_ok flr
+
+# --- the guest unbinds and rebinds idxd ---
+guest_cmd rebind || fail "rebind: unbinding and binding idxd in the guest failed"
+guest_cmd enable || fail "rebind: accel-config could not enable the slice again"
+guest_dmatest rebind
+step_ok rebind
+
+# --- QEMU killed during dmatest ---
+submitted=$(mdev_attr "$uuid" submitted)
+guest_send dmatest 100000
+n=0
+until [ "$(mdev_attr "$uuid" submitted)" -gt $((submitted + 10)) ]; do
+	[ $n -lt 1200 ] || fail "kill: the guest's dmatest did not start within 600 s"
+	guest_running || fail "kill: the guest's QEMU exited before it was killed"
+	sleep 0.5
+	n=$((n + 1))
+done
+guest_kill
+log "kill: QEMU killed after $(mdev_attr "$uuid" submitted) descriptors"
+mdev_remove "$uuid" || fail "kill: cannot remove $uuid after its QEMU was killed"
+vector_rows_all | awk -v i="$ims_idx" '$1 == i && $3 == "ims" { exit 1 }' ||
+	fail "kill: IMS entry $ims_idx still in use after removal"
+mdev_create || fail "kill: cannot create a new mdev: $MDEV_ERR"
+run_guest "$MDEV_UUID" ops || fail "kill: the new mdev does not work"
+step_ok kill
+
+pass "upstream idxd in a nested guest: boot, reboot, flr, rebind, kill ($steps steps)"
