@@ -81,35 +81,51 @@ static struct idxd_ims_caps *dev_caps(struct device *dev)
 	return &dev_conf(dev)->idev->caps;
 }
 
-/* Common check for configuration writes; conf->lock must be held. */
+/*
+ * cfg_refuse() - say why a write to attribute @name of @dev was refused.
+ * Tools such as accel-config report only that a write failed, so the
+ * reason goes to the log at the default level; rate limited, because
+ * userspace can repeat the write at will.
+ */
+#define cfg_refuse(dev, name, fmt, ...)					\
+	dev_warn_ratelimited(dev, "%s: write refused: " fmt, name,	\
+			     ##__VA_ARGS__)
+
+/*
+ * Common check for writes to attribute @name; conf->lock must be held.
+ */
 static int conf_check_writable(struct idxd_ims_conf *conf, struct device *dev,
-			       bool need_device_disabled)
+			       const char *name, bool need_device_disabled)
 {
 	lockdep_assert_held(&conf->lock);
 
 	if (!conf->idev->caps.config_en) {
-		dev_dbg(dev, "device configuration is read-only\n");
+		cfg_refuse(dev, name, "the device's configuration is read-only\n");
 		return -EINVAL;
 	}
 	if (need_device_disabled && conf->enabled) {
-		dev_dbg(dev, "disable %s first\n", dev_name(&conf->dev));
+		cfg_refuse(dev, name, "disable %s first\n",
+			   dev_name(&conf->dev));
 		return -EBUSY;
 	}
 	return 0;
 }
 
-static int wq_check_writable(struct idxd_ims_wq *wq, bool need_device_disabled)
+static int wq_check_writable(struct idxd_ims_wq *wq, const char *name,
+			     bool need_device_disabled)
 {
-	int rc = conf_check_writable(wq->conf, &wq->dev, need_device_disabled);
+	int rc = conf_check_writable(wq->conf, &wq->dev, name,
+				     need_device_disabled);
 
 	if (rc)
 		return rc;
 	if (wq->enabled) {
-		dev_dbg(&wq->dev, "disable the work queue first\n");
+		cfg_refuse(&wq->dev, name, "disable the work queue first\n");
 		return -EBUSY;
 	}
 	if (wq->mdev) {
-		dev_dbg(&wq->dev, "remove the virtual device using it first\n");
+		cfg_refuse(&wq->dev, name,
+			   "remove the virtual device using the work queue first\n");
 		return -EBUSY;
 	}
 	return 0;
@@ -199,9 +215,12 @@ static void *cfg_value(struct device *dev, const struct cfg_attribute *ca)
 static int cfg_check_writable(struct device *dev,
 			      const struct cfg_attribute *ca)
 {
+	const char *name = ca->attr.attr.name;
+
 	if (dev->type == &wq_device_type)
-		return wq_check_writable(to_wq(dev), ca->need_device_disabled);
-	return conf_check_writable(dev_conf(dev), dev,
+		return wq_check_writable(to_wq(dev), name,
+					 ca->need_device_disabled);
+	return conf_check_writable(dev_conf(dev), dev, name,
 				   ca->need_device_disabled);
 }
 
@@ -239,7 +258,7 @@ static int cfg_parse(struct device *dev, const struct cfg_attribute *ca,
 	switch (ca->kind) {
 	case CFG_BOOL:
 		if (kstrtobool(buf, &flag)) {
-			dev_dbg(dev, "%s must be 0 or 1\n", ca->attr.attr.name);
+			cfg_refuse(dev, ca->attr.attr.name, "must be 0 or 1\n");
 			return -EINVAL;
 		}
 		*val = flag;
@@ -253,7 +272,7 @@ static int cfg_parse(struct device *dev, const struct cfg_attribute *ca,
 		break;
 	}
 	if (rc) {
-		dev_dbg(dev, "%s: not a number\n", ca->attr.attr.name);
+		cfg_refuse(dev, ca->attr.attr.name, "not a number\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -277,8 +296,8 @@ static ssize_t cfg_store(struct device *dev, struct device_attribute *attr,
 	if (rc)
 		goto out_unlock;
 	if (ca->max && (val < ca->min || val > ca->max)) {
-		dev_dbg(dev, "%s must be %llu..%llu\n", ca->attr.attr.name,
-			ca->min, ca->max);
+		cfg_refuse(dev, ca->attr.attr.name, "%llu is not %llu..%llu\n",
+			   val, ca->min, ca->max);
 		rc = -EINVAL;
 		goto out_unlock;
 	}
@@ -335,8 +354,8 @@ static ssize_t cfg_string_store(struct device *dev,
 	if (len && buf[len - 1] == '\n')
 		len--;
 	if (len >= ca->max) {
-		dev_dbg(dev, "%s is longer than %llu characters\n",
-			ca->attr.attr.name, ca->max - 1);
+		cfg_refuse(dev, ca->attr.attr.name,
+			   "longer than %llu characters\n", ca->max - 1);
 		return -EINVAL;
 	}
 
@@ -377,7 +396,7 @@ static ssize_t group_id_store(struct device *dev,
 	int id, rc;
 
 	if (kstrtoint(buf, 0, &id)) {
-		dev_dbg(dev, "group_id: not a number\n");
+		cfg_refuse(dev, "group_id", "not a number\n");
 		return -EINVAL;
 	}
 
@@ -386,8 +405,21 @@ static ssize_t group_id_store(struct device *dev,
 	if (rc)
 		goto out_unlock;
 	if (id < -1 || id >= (int)conf->num_groups) {
-		dev_dbg(dev, "group_id %d is not -1..%u\n", id,
-			conf->num_groups - 1);
+		cfg_refuse(dev, "group_id", "%d is not -1..%u\n", id,
+			   conf->num_groups - 1);
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	/*
+	 * A work queue of an enabled device is enabled on its own later (or
+	 * taken by a virtual device): its group must have an engine by
+	 * then, and engines do not move while the device is enabled.
+	 */
+	if (dev->type == &wq_device_type && conf->enabled && id >= 0 &&
+	    !idxd_ims_group_has_engine(conf->groups[id])) {
+		cfg_refuse(dev, "group_id", "%s has no engine and %s is enabled\n",
+			   dev_name(&conf->groups[id]->dev),
+			   dev_name(&conf->dev));
 		rc = -EINVAL;
 		goto out_unlock;
 	}
@@ -593,12 +625,12 @@ static int conf_rdbuf_limit_check(struct device *dev, u64 *val)
 	struct idxd_ims_caps *caps = dev_caps(dev);
 
 	if (!(caps->grpcap & IDXD_GRPCAP_RDBUF_LIMIT) && *val) {
-		dev_dbg(dev, "device has no read buffer limit\n");
+		cfg_refuse(dev, "read_buffer_limit", "the device has no read buffer limit\n");
 		return -EINVAL;
 	}
 	if (*val > caps->max_rdbufs) {
-		dev_dbg(dev, "read_buffer_limit %llu exceeds %u\n", *val,
-			caps->max_rdbufs);
+		cfg_refuse(dev, "read_buffer_limit", "%llu exceeds %u\n",
+			   *val, caps->max_rdbufs);
 		return -EINVAL;
 	}
 	return 0;
@@ -728,15 +760,16 @@ static ssize_t mode_store(struct device *dev, struct device_attribute *attr,
 	int rc;
 
 	if (sysfs_streq(buf, "shared")) {
-		dev_dbg(dev, "shared work queues need ENQCMDS and PASIDs; not supported\n");
+		cfg_refuse(dev, "mode",
+			   "shared work queues need ENQCMDS and PASIDs; not supported\n");
 		return -EINVAL;
 	}
 	if (!sysfs_streq(buf, "dedicated")) {
-		dev_dbg(dev, "mode must be \"dedicated\" or \"shared\"\n");
+		cfg_refuse(dev, "mode", "must be \"dedicated\" or \"shared\"\n");
 		return -EINVAL;
 	}
 	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
+	rc = wq_check_writable(wq, "mode", false);
 	if (!rc)
 		wq->dedicated = true;
 	mutex_unlock(&wq->conf->lock);
@@ -756,13 +789,13 @@ static int wq_size_check(struct device *dev, u64 *val)
 		if (conf->wqs[i] != wq)
 			total += conf->wqs[i]->size;
 	if (*val > max - total) {
-		dev_dbg(dev, "size %llu: other work queues use %u of %u entries\n",
-			*val, total, max);
+		cfg_refuse(dev, "size", "%llu: other work queues use %u of %u entries\n",
+			   *val, total, max);
 		return -EINVAL;
 	}
 	if (wq->threshold > *val) {
-		dev_dbg(dev, "size %llu is below the threshold %u\n", *val,
-			wq->threshold);
+		cfg_refuse(dev, "size", "%llu is below the threshold %u\n",
+			   *val, wq->threshold);
 		return -EINVAL;
 	}
 	return 0;
@@ -780,11 +813,11 @@ static int wq_block_on_fault_check(struct device *dev, u64 *val)
 	if (!*val)
 		return 0;
 	if (!(dev_caps(dev)->gencap & IDXD_GENCAP_BLOCK_ON_FAULT)) {
-		dev_dbg(dev, "device does not support block on fault\n");
+		cfg_refuse(dev, "block_on_fault", "the device does not support block on fault\n");
 		return -EINVAL;
 	}
 	if (to_wq(dev)->prs_disable) {
-		dev_dbg(dev, "block on fault needs page requests (prs_disable=0)\n");
+		cfg_refuse(dev, "block_on_fault", "needs page requests (prs_disable=0)\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -799,11 +832,12 @@ static int wq_threshold_check(struct device *dev, u64 *val)
 	struct idxd_ims_wq *wq = to_wq(dev);
 
 	if (wq->dedicated) {
-		dev_dbg(dev, "threshold applies to shared work queues only\n");
+		cfg_refuse(dev, "threshold", "applies to shared work queues only\n");
 		return -EINVAL;
 	}
 	if (!*val || *val > wq->size) {
-		dev_dbg(dev, "threshold must be 1..size (%u)\n", wq->size);
+		cfg_refuse(dev, "threshold", "must be 1..size (%u)\n",
+			   wq->size);
 		return -EINVAL;
 	}
 	return 0;
@@ -832,15 +866,16 @@ static ssize_t type_store(struct device *dev, struct device_attribute *attr,
 
 	type = sysfs_match_string(wq_type_names, buf);
 	if (type < 0) {
-		dev_dbg(dev, "type must be none, kernel, user or mdev\n");
+		cfg_refuse(dev, "type", "must be none, kernel, user or mdev\n");
 		return -EINVAL;
 	}
 	if (type == IDXD_WQT_MDEV && !idxd_ims_offers_vdevs(wq->conf->idev)) {
-		dev_dbg(dev, "type mdev: this device backs no virtual devices (only a DSA does, with vfio-mdev)\n");
+		cfg_refuse(dev, "type",
+			   "mdev: this device backs no virtual devices (only a DSA does, with vfio-mdev)\n");
 		return -EINVAL;
 	}
 	mutex_lock(&wq->conf->lock);
-	rc = wq_check_writable(wq, false);
+	rc = wq_check_writable(wq, "type", false);
 	if (!rc)
 		wq->type = type;
 	mutex_unlock(&wq->conf->lock);
@@ -868,7 +903,7 @@ static int wq_max_transfer_size_check(struct device *dev, u64 *val)
 	u64 max = dev_caps(dev)->max_xfer_bytes;
 
 	if (!*val || *val > max) {
-		dev_dbg(dev, "max_transfer_size must be 1..%llu\n", max);
+		cfg_refuse(dev, "max_transfer_size", "must be 1..%llu\n", max);
 		return -EINVAL;
 	}
 	*val = roundup_pow_of_two(*val);
@@ -885,7 +920,7 @@ static int wq_max_batch_size_check(struct device *dev, u64 *val)
 	u32 max = dev_caps(dev)->max_batch_size;
 
 	if (!*val || *val > max) {
-		dev_dbg(dev, "max_batch_size must be 1..%u\n", max);
+		cfg_refuse(dev, "max_batch_size", "must be 1..%u\n", max);
 		return -EINVAL;
 	}
 	*val = roundup_pow_of_two(*val);
@@ -899,7 +934,7 @@ static CFG_ATTR(wq_max_batch_size, max_batch_size, cfg, struct idxd_ims_wq,
 static int wq_ats_disable_check(struct device *dev, u64 *val)
 {
 	if (*val && !(dev_caps(dev)->wqcap & IDXD_WQCAP_ATS)) {
-		dev_dbg(dev, "device cannot disable ATS per work queue\n");
+		cfg_refuse(dev, "ats_disable", "the device cannot disable ATS per work queue\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -911,7 +946,7 @@ static CFG_ATTR(wq_ats_disable, ats_disable, cfg, struct idxd_ims_wq,
 static int wq_prs_disable_check(struct device *dev, u64 *val)
 {
 	if (*val && !(dev_caps(dev)->wqcap & IDXD_WQCAP_PRS)) {
-		dev_dbg(dev, "device cannot disable PRS per work queue\n");
+		cfg_refuse(dev, "prs_disable", "the device cannot disable PRS per work queue\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -1101,17 +1136,18 @@ static ssize_t work_queues_show(struct device *dev,
 static DEVICE_ATTR_RO(work_queues);
 
 /* Read buffer counts change only with GRPCAP read buffer control */
-static int group_rdbufs_check(struct device *dev, unsigned int old, u64 val)
+static int group_rdbufs_check(struct device *dev, const char *name,
+			      unsigned int old, u64 val)
 {
 	struct idxd_ims_caps *caps = dev_caps(dev);
 
 	if (!(caps->grpcap & IDXD_GRPCAP_RDBUF_CTRL) && val != old) {
-		dev_dbg(dev, "device has no read buffer control\n");
+		cfg_refuse(dev, name, "the device has no read buffer control\n");
 		return -EINVAL;
 	}
 	if (val > caps->max_rdbufs) {
-		dev_dbg(dev, "%llu read buffers exceed %u\n", val,
-			caps->max_rdbufs);
+		cfg_refuse(dev, name, "%llu read buffers exceed %u\n", val,
+			   caps->max_rdbufs);
 		return -EINVAL;
 	}
 	return 0;
@@ -1120,11 +1156,12 @@ static int group_rdbufs_check(struct device *dev, unsigned int old, u64 val)
 static int group_rdbufs_reserved_check(struct device *dev, u64 *val)
 {
 	struct idxd_ims_group *group = to_group(dev);
-	int rc = group_rdbufs_check(dev, group->rdbufs_reserved, *val);
+	int rc = group_rdbufs_check(dev, "read_buffers_reserved",
+				    group->rdbufs_reserved, *val);
 
 	if (!rc && *val > group->rdbufs_allowed) {
-		dev_dbg(dev, "reserved read buffers above the %u allowed\n",
-			group->rdbufs_allowed);
+		cfg_refuse(dev, "read_buffers_reserved", "above the %u allowed\n",
+			   group->rdbufs_allowed);
 		rc = -EINVAL;
 	}
 	return rc;
@@ -1133,11 +1170,12 @@ static int group_rdbufs_reserved_check(struct device *dev, u64 *val)
 static int group_rdbufs_allowed_check(struct device *dev, u64 *val)
 {
 	struct idxd_ims_group *group = to_group(dev);
-	int rc = group_rdbufs_check(dev, group->rdbufs_allowed, *val);
+	int rc = group_rdbufs_check(dev, "read_buffers_allowed",
+				    group->rdbufs_allowed, *val);
 
 	if (!rc && *val < group->rdbufs_reserved) {
-		dev_dbg(dev, "allowed read buffers below the %u reserved\n",
-			group->rdbufs_reserved);
+		cfg_refuse(dev, "read_buffers_allowed", "below the %u reserved\n",
+			   group->rdbufs_reserved);
 		rc = -EINVAL;
 	}
 	return rc;
@@ -1146,7 +1184,8 @@ static int group_rdbufs_allowed_check(struct device *dev, u64 *val)
 static int group_use_rdbuf_limit_check(struct device *dev, u64 *val)
 {
 	if (*val && !dev_conf(dev)->rdbuf_limit) {
-		dev_dbg(dev, "set the device read_buffer_limit first\n");
+		cfg_refuse(dev, "use_read_buffer_limit",
+			   "set the device's read_buffer_limit first\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -1298,8 +1337,8 @@ static int dsa_bus_match(struct device *dev, const struct device_driver *drv)
 	mutex_lock(&wq->conf->lock);
 	match = !wq->driver_name[0] || !strcmp(wq->driver_name, drv->name);
 	if (!match)
-		dev_dbg(dev, "driver_name \"%s\" does not name driver %s\n",
-			wq->driver_name, drv->name);
+		dev_warn_ratelimited(dev, "not bound to driver %s: driver_name is \"%s\"\n",
+				     drv->name, wq->driver_name);
 	mutex_unlock(&wq->conf->lock);
 	return match;
 }
@@ -1599,12 +1638,18 @@ int idxd_ims_wq_probe(struct idxd_ims_dev *idev)
 	if (rc)
 		goto err_put_children;
 
+	mutex_lock(&conf->lock);
+	conf->adding = true;
+	mutex_unlock(&conf->lock);
 	rc = device_add(&conf->dev);
 	if (rc)
 		goto err_put_children;
 	rc = conf_add_children(conf);
 	if (rc)
 		goto err_del_conf;
+	mutex_lock(&conf->lock);
+	conf->adding = false;
+	mutex_unlock(&conf->lock);
 
 	idev->wq_priv = conf;
 	return 0;

@@ -182,6 +182,56 @@ static void wq_hw_disable(struct idxd_ims_wq *wq)
 	conf_cmd(wq->conf, IDXD_CMD_DISABLE_WQ, mask, "disable wq");
 }
 
+/**
+ * idxd_ims_group_has_engine() - whether an engine serves a group
+ * @group: group
+ *
+ * A work queue in a group without an engine takes descriptors that never
+ * run.
+ *
+ * Context: &idxd_ims_conf.lock held.
+ * Return: true when at least one engine is in @group.
+ */
+bool idxd_ims_group_has_engine(struct idxd_ims_group *group)
+{
+	struct idxd_ims_conf *conf = group->conf;
+	unsigned int i;
+
+	lockdep_assert_held(&conf->lock);
+
+	for (i = 0; i < conf->num_engines; i++)
+		if (conf->engines[i]->group == group)
+			return true;
+	return false;
+}
+
+/*
+ * enable_refuse() - say why enabling @dev (the device or a work queue of
+ * @conf) was refused: at the default log level, since the bind only fails
+ * and tools such as accel-config do not say why, and rate limited, since
+ * it can be repeated. While the objects are being added the driver core
+ * tries to bind each, unconfigured, and the refusal is expected: debug
+ * level then.
+ */
+static __printf(3, 4) void enable_refuse(struct idxd_ims_conf *conf,
+					  struct device *dev,
+					  const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	lockdep_assert_held(&conf->lock);
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	if (conf->adding)
+		dev_dbg(dev, "enable refused: %pV", &vaf);
+	else
+		dev_warn_ratelimited(dev, "enable refused: %pV", &vaf);
+	va_end(args);
+}
+
 /*
  * Check that the configuration can be enabled: at least one configured
  * work queue, and every group holding a configured work queue has an
@@ -189,28 +239,26 @@ static void wq_hw_disable(struct idxd_ims_wq *wq)
  */
 static int conf_check(struct idxd_ims_conf *conf)
 {
-	unsigned int i, j, configured = 0;
+	unsigned int i, configured = 0;
 
 	lockdep_assert_held(&conf->lock);
 
 	for (i = 0; i < conf->num_wqs; i++) {
 		struct idxd_ims_wq *wq = conf->wqs[i];
-		bool has_engine = false;
 
 		if (!wq_configured(wq))
 			continue;
 		configured++;
-		for (j = 0; j < conf->num_engines; j++)
-			if (conf->engines[j]->group == wq->group)
-				has_engine = true;
-		if (!has_engine) {
-			dev_dbg(&conf->dev, "group%d.%d of wq%d.%d has no engine\n",
-				conf->id, wq->group->id, conf->id, wq->id);
+		if (!idxd_ims_group_has_engine(wq->group)) {
+			enable_refuse(conf, &conf->dev, "%s of %s has no engine\n",
+				      dev_name(&wq->group->dev),
+				      dev_name(&wq->dev));
 			return -ENXIO;
 		}
 	}
 	if (!configured) {
-		dev_dbg(&conf->dev, "no work queue has a group and a size\n");
+		enable_refuse(conf, &conf->dev,
+			      "no work queue has a group and a size\n");
 		return -ENXIO;
 	}
 	return 0;
@@ -257,12 +305,12 @@ int idxd_ims_device_enable(struct idxd_ims_conf *conf)
 
 	mutex_lock(&conf->lock);
 	if (conf->enabled) {
-		dev_dbg(&conf->dev, "already enabled\n");
+		enable_refuse(conf, &conf->dev, "already enabled\n");
 		rc = -EBUSY;
 		goto out_unlock;
 	}
 	if (!idxd_ims_dev_usable(idev)) {
-		dev_err(&conf->dev, "device is halted or failed, cannot enable\n");
+		dev_err_ratelimited(&conf->dev, "enable refused: the device is halted or failed\n");
 		rc = -ENXIO;
 		goto out_unlock;
 	}
@@ -512,32 +560,36 @@ static int wq_check_enable(struct idxd_ims_wq *wq)
 	lockdep_assert_held(&conf->lock);
 
 	if (wq->enabled) {
-		dev_dbg(&wq->dev, "already enabled\n");
+		enable_refuse(conf, &wq->dev, "already enabled\n");
 		return -EBUSY;
 	}
 	if (!conf->enabled) {
-		dev_dbg(&wq->dev, "device %s is not enabled\n",
-			dev_name(&conf->dev));
+		enable_refuse(conf, &wq->dev, "device %s is not enabled\n",
+			      dev_name(&conf->dev));
 		return -ENXIO;
 	}
 	if (!wq_configured(wq)) {
-		dev_dbg(&wq->dev, "needs a group and a non-zero size\n");
+		enable_refuse(conf, &wq->dev,
+			      "needs a group and a non-zero size\n");
 		return -EINVAL;
 	}
 	if (wq->type == IDXD_WQT_MDEV) {
-		dev_dbg(&wq->dev, "mdev work queues are enabled by creating a virtual device\n");
+		enable_refuse(conf, &wq->dev,
+			      "mdev work queues are enabled by creating a virtual device\n");
 		return -EINVAL;
 	}
 	if (wq->type != IDXD_WQT_KERNEL) {
-		dev_dbg(&wq->dev, "only kernel work queues are supported\n");
+		enable_refuse(conf, &wq->dev,
+			      "only work queues of type kernel are supported\n");
 		return -EINVAL;
 	}
 	if (!wq->name[0]) {
-		dev_dbg(&wq->dev, "needs a name\n");
+		enable_refuse(conf, &wq->dev, "needs a name\n");
 		return -EINVAL;
 	}
 	if (!wq->dedicated) {
-		dev_dbg(&wq->dev, "shared work queues are not supported\n");
+		enable_refuse(conf, &wq->dev,
+			      "shared work queues are not supported\n");
 		return -EINVAL;
 	}
 	return 0;

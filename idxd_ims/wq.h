@@ -291,6 +291,8 @@ struct idxd_ims_wq {
  * @id: N of dsaN
  * @lock: serialises configuration changes, enabling and disabling
  * @enabled: the device is enabled in hardware (protected by @lock)
+ * @adding: the dsa bus objects are being added, and the driver core tries
+ *	to bind each, unconfigured, as it comes (protected by @lock)
  * @cmd_status: status of the last failed device command (protected by @lock)
  * @rdbuf_limit: device-wide read buffer limit (protected by @lock)
  * @wq_dma_lock: protects publishing and clearing &idxd_ims_wq.wq_dma, so
@@ -310,6 +312,7 @@ struct idxd_ims_conf {
 	int id;
 	struct mutex lock; /* see @lock above */
 	bool enabled;
+	bool adding;
 	u32 cmd_status;
 	unsigned int rdbuf_limit;
 	spinlock_t wq_dma_lock; /* see @wq_dma_lock above */
@@ -329,6 +332,7 @@ struct idxd_ims_conf {
  */
 
 /* wq.c: hardware configuration and submission */
+bool idxd_ims_group_has_engine(struct idxd_ims_group *group);
 int idxd_ims_device_enable(struct idxd_ims_conf *conf);
 void idxd_ims_device_disable(struct idxd_ims_conf *conf);
 int idxd_ims_wq_enable(struct idxd_ims_wq *wq);

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Invalid and wrong-state writes to the dsa bus configuration ABI must fail
-# with the documented error (EINVAL, EBUSY or ENXIO) and leave the
-# attribute unchanged; binds that cannot work must be refused and leave
-# everything disabled.
+# with the documented error (EINVAL, EBUSY or ENXIO), leave the attribute
+# unchanged and say in the kernel log, at the default level, what was
+# refused; binds that cannot work must be refused, say why and leave
+# everything disabled. A work queue of an enabled device cannot move to a
+# group without an engine, where its descriptors would never run.
 
 TEST=test_sysfs_bad_input
 . "$(dirname "$0")/lib.sh"
@@ -20,9 +22,14 @@ G=$(group_dir 0)
 checked=0
 
 # refuse ERRNO_TEXT FILE VALUE: writing VALUE to FILE must fail with the
-# error whose strerror() text is ERRNO_TEXT, and FILE must not change.
+# error whose strerror() text is ERRNO_TEXT, and FILE must not change. The
+# kernel log must say what was refused: "<attribute>: write refused:
+# <why>" for an attribute, "enable refused: <why>" or "not bound to driver
+# ..." for a bind. A permission error, and a bind of an object already
+# bound, are refused before the driver sees them.
 refuse() {
 	before=$(cat "$2" 2> /dev/null)
+	mark=$(log_mark)
 	err=$( (echo "$3" > "$2") 2>&1) &&
 		fail "writing '$3' to ${2#"$C"/} succeeded"
 	echo "$err" | grep -q "$1\$" ||
@@ -30,9 +37,18 @@ refuse() {
 	after=$(cat "$2" 2> /dev/null)
 	[ "$before" = "$after" ] ||
 		fail "${2#"$C"/} changed from '$before' to '$after' on a refused write"
+	case "$1:$2" in
+	"$EACCES":* | "$EBUSY":*/bind) said= ;;
+	*:*/bind) said="enable refused: |not bound to driver " ;;
+	*) said="$(basename "$2"): write refused: " ;;
+	esac
+	[ -z "$said" ] ||
+		dmesg | tail -n +$((mark + 1)) | grep -Eq "$said" ||
+		fail "writing '$3' to ${2#"$C"/}: no kernel message '$said'"
 	checked=$((checked + 1))
 }
 
+EACCES="Permission denied"
 EINVAL="Invalid argument"
 EBUSY="Device or resource busy"
 ENODEV="No such device"
@@ -85,6 +101,8 @@ echo dmaengine > "$W/driver_name" || fail "cannot set driver_name"
 
 # wrong state: device enabled
 refuse "$EBUSY" "$W/size" 4
+# group 1 has no engine, and engines cannot move while the device is enabled
+refuse "$EINVAL" "$(wq_dir 1)/group_id" 1
 refuse "$EBUSY" "$E/group_id" 1
 refuse "$EBUSY" "$G/traffic_class_b" 2
 refuse "$EBUSY" "$C/read_buffer_limit" 0
@@ -99,7 +117,6 @@ refuse "$EBUSY" "$W/type" user
 refuse "$EBUSY" /sys/bus/dsa/drivers/idxd/bind "$CONF"
 
 # read-only attributes cannot even be opened for writing
-EACCES="Permission denied"
 for a in version max_groups state ims_size ims_in_use completion_irqs; do
 	refuse "$EACCES" "$C/$a" 1
 done
