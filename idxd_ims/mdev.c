@@ -317,7 +317,7 @@ static long vdev_ioctl(struct vfio_device *core, unsigned int cmd,
 		return vdev_ioctl_set_irqs(vdev, uarg);
 	case VFIO_DEVICE_RESET:
 		mutex_lock(&vdev->reg_lock);
-		idxd_vdev_reset(vdev);
+		idxd_vdev_flr(vdev);
 		mutex_unlock(&vdev->reg_lock);
 		return 0;
 	default:
@@ -524,6 +524,8 @@ err_free_slots:
 	idxd_vdev_slots_free(vdev);
 err_put_wq:
 	idxd_ims_wq_mdev_put(vdev->wq);
+	/* a halt while the work queue was ours queued its report */
+	cancel_work_sync(&vdev->halt_work);
 err_free_pasid:
 	if (vdev->pasid_en)
 		idxd_ims_pasid_vdev_free(idev, vdev->pasid);

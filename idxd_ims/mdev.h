@@ -34,7 +34,7 @@ struct idxd_ims_wq;
 #define IDXD_VDEV_CONFIG_SIZE		SZ_4K
 #define IDXD_VDEV_BAR0_SIZE		SZ_64K
 #define IDXD_VDEV_BAR2_SIZE		(IDXD_PORTAL_PAGES_PER_WQ * SZ_4K)
-/* Largest transfer of a guest descriptor; also the bounce buffer size */
+/* Largest transfer of a guest descriptor, when the host WQ allows it */
 #define IDXD_VDEV_MAX_XFER_SHIFT	16
 #define IDXD_VDEV_MAX_XFER		BIT(IDXD_VDEV_MAX_XFER_SHIFT)
 #define IDXD_VDEV_MAX_SLOTS		16
@@ -148,6 +148,9 @@ struct idxd_vdev_regs {
  * @pasid_en: @wq and the IMS entries of @vectors carry @pasid
  * @opcap: operations offered to the guest (OPCAP bits 63:0): those the
  *	mediation knows and the parent has
+ * @max_xfer: largest transfer of a guest descriptor, a power of two: the
+ *	smaller of %IDXD_VDEV_MAX_XFER and the host work queue's
+ *	max_transfer_size; also the size of each bounce buffer
  * @vectors: host IMS vectors backing guest MSI-X vectors; entry 0 is NULL
  *	because vector 0 is raised by the mediation, never by the device
  * @num_slots: entries of @slots, the slice's WQ size
@@ -160,6 +163,9 @@ struct idxd_vdev_regs {
  *	completion thread and the halt work (GENCTRL, GENSTS, INTCAUSE,
  *	SWERR); taken inside @reg_lock
  * @regs: guest-visible registers
+ * @bus_master: Bus Master Enable of the guest's command register: without
+ *	it the slice reads and writes no guest memory. Written under
+ *	@reg_lock, read without it by the completion thread
  * @slot_lock: protects @free_slots, @inflight, @num_busy, @session and
  *	@halted; taken inside @reg_lock and in the completion thread
  * @free_slots: slots a portal write may take
@@ -194,6 +200,7 @@ struct idxd_ims_vdev {
 	u32 pasid;
 	bool pasid_en;
 	u64 opcap;
+	u32 max_xfer;
 	struct idxd_ims_irq *vectors[IDXD_VDEV_NUM_VECTORS];
 	unsigned int num_slots;
 	struct idxd_vdev_slot *slots;
@@ -202,6 +209,7 @@ struct idxd_ims_vdev {
 
 	struct mutex reg_lock;		/* see @reg_lock above */
 	struct idxd_vdev_regs regs;
+	bool bus_master;
 	spinlock_t status_lock;		/* see @status_lock above */
 
 	spinlock_t slot_lock;		/* see @slot_lock above */
@@ -230,6 +238,7 @@ void idxd_vdev_signal(struct idxd_ims_vdev *vdev, unsigned int vector);
 /* mdev_regs.c: configuration space and BAR0 */
 void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev);
 bool idxd_vdev_reset(struct idxd_ims_vdev *vdev);
+void idxd_vdev_flr(struct idxd_ims_vdev *vdev);
 int idxd_vdev_config_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
 			size_t len, bool write);
 int idxd_vdev_bar0_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,

@@ -87,6 +87,9 @@ int idxd_vdev_slots_alloc(struct idxd_ims_vdev *vdev)
 
 	vdev->num_slots = min_t(unsigned int, vdev->wq->size,
 				IDXD_VDEV_MAX_SLOTS);
+	/* a power of two: sysfs rounds max_transfer_size up to one */
+	vdev->max_xfer = min_t(u64, vdev->wq->max_xfer_bytes,
+			       IDXD_VDEV_MAX_XFER);
 	vdev->slots = kcalloc(vdev->num_slots, sizeof(*vdev->slots),
 			      GFP_KERNEL);
 	if (!vdev->slots)
@@ -103,7 +106,7 @@ int idxd_vdev_slots_alloc(struct idxd_ims_vdev *vdev)
 		slot->comp_dma = vdev->comps_dma + i * sizeof(*slot->comp);
 		for (j = 0; j < ARRAY_SIZE(slot->bounce); j++) {
 			slot->bounce[j] = dma_alloc_coherent(dev,
-							     IDXD_VDEV_MAX_XFER,
+							     vdev->max_xfer,
 							     &slot->bounce_dma[j],
 							     GFP_KERNEL);
 			if (!slot->bounce[j])
@@ -134,7 +137,7 @@ void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev)
 
 		for (j = 0; j < ARRAY_SIZE(slot->bounce); j++)
 			if (slot->bounce[j])
-				dma_free_coherent(dev, IDXD_VDEV_MAX_XFER,
+				dma_free_coherent(dev, vdev->max_xfer,
 						  slot->bounce[j],
 						  slot->bounce_dma[j]);
 	}
@@ -218,6 +221,18 @@ static void vdev_result_init(struct idxd_vdev_result *res,
 	res->want_irq = slot->want_irq;
 }
 
+/*
+ * Every access of the slice to guest memory: none while the guest has
+ * Bus Master Enable clear, as a device without it issues no DMA.
+ */
+static int vdev_dma_rw(struct idxd_ims_vdev *vdev, u64 iova, void *buf,
+		       size_t len, bool write)
+{
+	if (!READ_ONCE(vdev->bus_master))
+		return -EIO;
+	return vfio_dma_rw(&vdev->vdev, iova, buf, len, write);
+}
+
 /* Write a completion record to the guest: status byte last. */
 static void vdev_write_record(struct idxd_ims_vdev *vdev,
 			      struct idxd_vdev_result *res)
@@ -225,10 +240,10 @@ static void vdev_write_record(struct idxd_ims_vdev *vdev,
 	u8 *bytes = (u8 *)&res->rec;
 	int rc;
 
-	rc = vfio_dma_rw(&vdev->vdev, res->guest_comp + 1, bytes + 1,
+	rc = vdev_dma_rw(vdev, res->guest_comp + 1, bytes + 1,
 			 sizeof(res->rec) - 1, true);
 	if (!rc)
-		rc = vfio_dma_rw(&vdev->vdev, res->guest_comp, bytes, 1, true);
+		rc = vdev_dma_rw(vdev, res->guest_comp, bytes, 1, true);
 	if (rc)
 		idxd_vdev_swerr(vdev, IDXD_COMP_CRA_XLAT, res->opcode,
 				res->guest_comp);
@@ -283,7 +298,7 @@ static void vdev_finish(struct idxd_ims_vdev *vdev, struct idxd_vdev_slot *slot,
 static u8 vdev_copy_in(struct idxd_ims_vdev *vdev, u64 iova, void *bounce,
 		       u32 len)
 {
-	return vfio_dma_rw(&vdev->vdev, iova, bounce, len, false) ?
+	return vdev_dma_rw(vdev, iova, bounce, len, false) ?
 	       IDXD_COMP_PAGE_FAULT : 0;
 }
 
@@ -334,7 +349,7 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 	    ((flags & IDXD_DESC_FLAG_CR) && opcode != IDXD_OP_COMPARE &&
 	     opcode != IDXD_OP_COMPVAL))
 		return IDXD_COMP_INVALID_FLAGS;
-	if (opcode != IDXD_OP_NOOP && (!len || len > IDXD_VDEV_MAX_XFER))
+	if (opcode != IDXD_OP_NOOP && (!len || len > vdev->max_xfer))
 		return IDXD_COMP_XFER_ERANGE;
 
 	*fault_addr = g->src_addr;
@@ -536,8 +551,7 @@ static u32 vdev_copy_out(struct idxd_ims_vdev *vdev, u64 iova, void *bounce,
 		u32 chunk = min_t(u32, len - done,
 				  PAGE_SIZE - offset_in_page(iova + done));
 
-		if (vfio_dma_rw(&vdev->vdev, iova + done, bounce + done, chunk,
-				true))
+		if (vdev_dma_rw(vdev, iova + done, bounce + done, chunk, true))
 			break;
 		done += chunk;
 	}
@@ -571,12 +585,12 @@ static void vdev_guest_result(struct idxd_ims_vdev *vdev,
 		return;
 	/* A fault on a bounce buffer names the guest address it stands for. */
 	off = rec->fault_addr - slot->bounce_dma[0];
-	if (off < IDXD_VDEV_MAX_XFER) {
+	if (off < vdev->max_xfer) {
 		rec->fault_addr = slot->guest_src + off;
 		return;
 	}
 	off = rec->fault_addr - slot->bounce_dma[1];
-	if (off < IDXD_VDEV_MAX_XFER)
+	if (off < vdev->max_xfer)
 		rec->fault_addr = slot->guest_dst + off;
 }
 

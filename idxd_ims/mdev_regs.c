@@ -9,6 +9,7 @@
  * not size or group them.
  */
 #include <linux/bitfield.h>
+#include <linux/log2.h>
 #include <linux/pci.h>
 #include <linux/unaligned.h>
 
@@ -101,24 +102,27 @@ static void vdev_regs_reset(struct idxd_ims_vdev *vdev)
 	memset(regs->lines, 0, sizeof(regs->lines));
 }
 
-/**
- * idxd_vdev_regs_init() - build the configuration space of a virtual device
+/*
+ * vdev_config_init() - put the configuration space in its reset state
  * @vdev: virtual device
  *
  * The device looks like its parent (vendor, device and revision IDs), has
  * two 64-bit memory BARs (registers and portals), a PCI Express
  * capability with Function Level Reset, an MSI-X capability with one
- * vector per WQ plus the error vector, and a PASID capability. It offers
- * the operations the mediation knows that the parent also has.
+ * vector per WQ plus the error vector, and a PASID capability. Everything
+ * the guest may write is cleared: command register (so Bus Master too),
+ * BAR addresses, MSI-X and PASID enables, DEVCTL.
  *
- * Context: creation of the virtual device, before it is registered, and
- * each open with &idxd_ims_vdev.reg_lock held.
+ * Context: &idxd_ims_vdev.reg_lock held, or creation.
  */
-void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
+static void vdev_config_init(struct idxd_ims_vdev *vdev)
 {
 	struct pci_dev *pdev = vdev->idev->pdev;
 	struct idxd_vdev_regs *regs = &vdev->regs;
 
+	memset(regs->config, 0, sizeof(regs->config));
+	memset(regs->config_wmask, 0, sizeof(regs->config_wmask));
+	WRITE_ONCE(vdev->bus_master, false);
 	config_init16(regs, PCI_VENDOR_ID, PCI_VENDOR_ID_INTEL, 0);
 	config_init16(regs, PCI_DEVICE_ID, pdev->device, 0);
 	config_init16(regs, PCI_COMMAND, 0, PCI_COMMAND_MEMORY |
@@ -158,7 +162,22 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
 		      IDXD_VDEV_PASID_MAX_WIDTH << 8, 0);
 	config_init16(regs, IDXD_VDEV_PASID_CAP + PCI_PASID_CTRL, 0,
 		      PCI_PASID_CTRL_ENABLE);
+}
 
+/**
+ * idxd_vdev_regs_init() - build the registers of a virtual device
+ * @vdev: virtual device
+ *
+ * The configuration space and the BAR0 registers in their reset state.
+ * The device offers the operations the mediation knows that the parent
+ * also has.
+ *
+ * Context: creation of the virtual device, before it is registered, and
+ * each open with &idxd_ims_vdev.reg_lock held.
+ */
+void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
+{
+	vdev_config_init(vdev);
 	vdev->opcap = IDXD_VDEV_OPCAP & vdev->idev->caps.opcap[0];
 	vdev_regs_reset(vdev);
 }
@@ -194,6 +213,25 @@ bool idxd_vdev_reset(struct idxd_ims_vdev *vdev)
 }
 
 /**
+ * idxd_vdev_flr() - a function level reset of the virtual device
+ * @vdev: virtual device
+ *
+ * idxd_vdev_reset(), and the configuration space back in its reset state
+ * too, as after a function level reset of a PCI function: Bus Master,
+ * Memory Space, BAR addresses, MSI-X and PASID enables cleared. The
+ * guest's Initiate FLR and VFIO_DEVICE_RESET come here.
+ *
+ * Context: &idxd_ims_vdev.reg_lock held.
+ */
+void idxd_vdev_flr(struct idxd_ims_vdev *vdev)
+{
+	lockdep_assert_held(&vdev->reg_lock);
+
+	vdev_config_init(vdev);
+	idxd_vdev_reset(vdev);
+}
+
+/**
  * idxd_vdev_config_rw() - access the configuration space
  * @vdev: virtual device
  * @off: offset in the configuration space
@@ -202,11 +240,12 @@ bool idxd_vdev_reset(struct idxd_ims_vdev *vdev)
  * @write: write @buf instead of reading into it
  *
  * Writes only change the bits the guest may write (command register,
- * BAR addresses, MSI-X enable and mask, PASID enable, ...). Writing 1 to
+ * BAR addresses, MSI-X enable and mask, PASID enable, ...). Clearing Bus
+ * Master stops the slice's accesses to guest memory at once. Writing 1 to
  * Initiate Function Level Reset in DEVCTL resets the device with
- * idxd_vdev_reset() before the write returns: the bit always reads 0 and
- * the configuration space reads as usual at once (Linux's pcie_flr()
- * waits until it no longer reads all ones).
+ * idxd_vdev_flr() before the write returns: the bit always reads 0 and
+ * the configuration space reads at once, in its reset state (Linux's
+ * pcie_flr() waits until it no longer reads all ones).
  *
  * Context: &idxd_ims_vdev.reg_lock held.
  * Return: 0, or -EINVAL for an access outside the configuration space.
@@ -232,9 +271,12 @@ int idxd_vdev_config_rw(struct idxd_ims_vdev *vdev, u64 off, void *buf,
 		regs->config[off + i] = (regs->config[off + i] & ~wmask) |
 					(data[i] & wmask);
 	}
+	WRITE_ONCE(vdev->bus_master,
+		   get_unaligned_le16(regs->config + PCI_COMMAND) &
+		   PCI_COMMAND_MASTER);
 	if (off <= IDXD_VDEV_DEVCTL_HI && off + len > IDXD_VDEV_DEVCTL_HI &&
 	    data[IDXD_VDEV_DEVCTL_HI - off] & (PCI_EXP_DEVCTL_BCR_FLR >> 8))
-		idxd_vdev_reset(vdev);
+		idxd_vdev_flr(vdev);
 	return 0;
 }
 
@@ -283,7 +325,8 @@ void idxd_vdev_swerr(struct idxd_ims_vdev *vdev, u8 error, u8 opcode,
  *
  * GENSTS reads "halted", with reset type FLR, until the guest resets the
  * device; INTCAUSE has the halt bit, and vector 0 is signalled when the
- * guest enabled halt interrupts.
+ * guest enabled halt interrupts. Nothing happens when a reset made the
+ * virtual device usable again before this ran: the halt is over.
  *
  * Context: process context; takes &idxd_ims_vdev.reg_lock.
  */
@@ -294,6 +337,13 @@ void idxd_vdev_report_halt(struct idxd_ims_vdev *vdev)
 	bool raise;
 
 	mutex_lock(&vdev->reg_lock);
+	spin_lock_irqsave(&vdev->slot_lock, flags);
+	raise = vdev->halted;
+	spin_unlock_irqrestore(&vdev->slot_lock, flags);
+	if (!raise) {
+		mutex_unlock(&vdev->reg_lock);
+		return;
+	}
 	regs->wq_enabled = false;
 	spin_lock_irqsave(&vdev->status_lock, flags);
 	regs->gensts = IDXD_VDEV_GENSTS_HALTED;
@@ -410,7 +460,7 @@ static u32 vdev_wqcfg_dword(struct idxd_ims_vdev *vdev, unsigned int dw)
 	case IDXD_WQCFG_DW_MODE:
 		return IDXD_WQCFG_MODE_DEDICATED;
 	case 3:
-		return FIELD_PREP(GENMASK(4, 0), IDXD_VDEV_MAX_XFER_SHIFT);
+		return FIELD_PREP(GENMASK(4, 0), ilog2(vdev->max_xfer));
 	case 6:
 		return FIELD_PREP(IDXD_VDEV_WQCFG_STATE,
 				  vdev->regs.wq_enabled ? 1 : 0);
@@ -431,7 +481,7 @@ static u64 vdev_bar0_qword(struct idxd_ims_vdev *vdev, u32 off)
 		return IDXD_VDEV_VERSION;
 	case IDXD_GENCAP_OFFSET:
 		return FIELD_PREP(IDXD_GENCAP_MAX_XFER_SHIFT,
-				  IDXD_VDEV_MAX_XFER_SHIFT);
+				  ilog2(vdev->max_xfer));
 	case IDXD_WQCAP_OFFSET:
 		return FIELD_PREP(IDXD_WQCAP_TOTAL_SIZE, vdev->num_slots) |
 		       FIELD_PREP(IDXD_WQCAP_NUM_WQS, 1) |

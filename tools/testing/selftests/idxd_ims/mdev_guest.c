@@ -53,6 +53,8 @@
  *              0, GENSTS halted, INTCAUSE.HALT, commands and portal writes
  *              refused, neither Reset Device nor a function level reset
  *              brings it back
+ *   busmaster, xfer, cfgreset
+ *              the PCI function's emulation, in mdev_guest_emul.c
  *
  * With -c CPU the program runs on that CPU only.
  *
@@ -84,144 +86,13 @@
 
 #include "kselftest.h"
 
-/* Guest memory: one buffer mapped at IOVA_BASE */
-#define IOVA_BASE		0x10000000ULL
-#define MEM_SIZE		(4UL << 20)
-#define REC_OFF			0x0		/* completion records */
-#define REC_SIZE		32
-#define NR_RECS			2048
-#define SRC_OFF			0x10000		/* 64 KiB source */
-#define SRC2_OFF		0x20000		/* 64 KiB second source */
-#define DST_OFF			0x40000		/* up to 32 x 64 KiB */
-#define MAX_XFER		0x10000
-#define MAX_SLOTS		32
-/* IOVAs no mapping covers */
-#define IOVA_BELOW		(IOVA_BASE - 0x2000)
-#define IOVA_ABOVE		(IOVA_BASE + MEM_SIZE + 0x100000)
+#include "mdev_guest.h"
 
-/* PCI configuration space */
-#define PCI_VENDOR		0x00
-#define PCI_DEVICE		0x02
-#define PCI_COMMAND		0x04
-#define PCI_CMD_MEM		0x0002
-#define PCI_CMD_MASTER		0x0004
-#define PCI_CMD_INTX_DIS	0x0400
-#define PCI_STATUS		0x06
-#define PCI_STATUS_CAPS		0x0010
-#define PCI_REVISION		0x08
-#define PCI_BAR0		0x10
-#define PCI_BAR2		0x18
-#define PCI_SUBSYS_VENDOR	0x2c
-#define PCI_CAP_PTR		0x34
-#define PCIE_CAP		0x40
-#define PCIE_DEVCAP		(PCIE_CAP + 4)
-#define PCIE_DEVCAP_FLR		0x10000000
-#define PCIE_DEVCTL		(PCIE_CAP + 8)
-#define PCIE_DEVCTL_FLR		0x8000
-#define PCIE_DEVSTA		(PCIE_CAP + 10)
-#define PCIE_DEVSTA_TRPND	0x0020
-#define MSIX_CAP		0x80
-#define MSIX_CTRL_ENABLE	0x8000
-#define MSIX_CTRL_MASKALL	0x4000
-#define MSIX_CTRL_SIZE		0x07ff
-#define PASID_ECAP		0x100
-
-/* BAR0 registers (see idxd_ims/registers.h) */
-#define R_VERSION		0x00
-#define R_GENCAP		0x10
-#define R_WQCAP			0x20
-#define R_GRPCAP		0x30
-#define R_ENGCAP		0x38
-#define R_OPCAP			0x40
-#define R_OFFSETS		0x60
-#define R_GENCFG		0x80
-#define R_GENCTRL		0x88
-#define R_GENSTS		0x90
-#define R_INTCAUSE		0x98
-#define R_CMD			0xa0
-#define R_CMDSTS		0xa8
-#define R_SWERR			0xc0
-#define R_GRPCFG		0x400
-#define R_WQCFG			0x500
-#define R_MSIX_PERM		0x600
-#define R_MSIX_TABLE		0x2000
-#define R_MSIX_PBA		0x3000
-#define BAR0_SIZE		0x10000
-#define BAR2_SIZE		0x4000
-#define PORTAL_LIMITED		0x1000
-#define PORTAL_IMS		0x2000
-
-#define GENCTRL_SWERR_INT	0x1
-#define GENCTRL_HALT_INT	0x2
-#define INTC_SWERR		0x01
-#define INTC_CMD		0x02
-#define SWERR_VALID		0x1ULL
-#define SWERR_OVERFLOW		0x2ULL
-
-enum cmd_code {
-	CMD_ENABLE_DEV = 1,
-	CMD_DISABLE_DEV = 2,
-	CMD_DRAIN_ALL = 3,
-	CMD_ABORT_ALL = 4,
-	CMD_RESET_DEV = 5,
-	CMD_ENABLE_WQ = 6,
-	CMD_DISABLE_WQ = 7,
-	CMD_DRAIN_WQ = 8,
-	CMD_ABORT_WQ = 9,
-	CMD_RESET_WQ = 10,
-};
-
-#define CMD_INT_REQ		0x80000000U
-#define CMDSTS_ACTIVE		0x80000000U
-/* CMDSTS error: the device is halted and a reset cannot bring it back */
-#define CMDSTS_HW_ERR		0x03
-
-/* The opcodes the slice supports, as OPCAP bits */
-#define OPCAP0_EXPECTED		((1ULL << DSA_OPCODE_NOOP) | \
-				 (1ULL << DSA_OPCODE_MEMMOVE) | \
-				 (1ULL << DSA_OPCODE_MEMFILL) | \
-				 (1ULL << DSA_OPCODE_COMPARE) | \
-				 (1ULL << DSA_OPCODE_COMPVAL) | \
-				 (1ULL << DSA_OPCODE_CRCGEN))
-
-#define VEC_ERR			0
-#define VEC_WQ			1
-#define NR_VECS			2
-#define QUIET_MS		200
-
-struct region {
-	__u64 offset;
-	__u64 size;
-	__u32 flags;
-};
-
-struct guest {
-	const char *uuid;
-	int container;
-	int group;
-	int device;
-	struct region cfg;
-	struct region bar0;
-	struct region bar2;
-	int efd[NR_VECS];
-	unsigned char *mem;
-	unsigned int wq_size;
-	unsigned int seed;
-	unsigned int bytes;
-	int timeout_ms;
-	/* loop: go on until this file exists; halt: wait for it */
-	const char *until;
-	/* halt, disabled: ready for the host; loop: started */
-	const char *ready;
-	/* halt: recover with a function level reset, not Reset Device */
-	bool flr;
-};
-
-static int errors;
+int errors;
 /* portal writes that succeeded and that failed, reported at exit */
-static unsigned long portal_accepted, portal_refused;
+unsigned long portal_accepted, portal_refused;
 
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -234,7 +105,7 @@ static void fail(const char *fmt, ...)
 	errors++;
 }
 
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -248,7 +119,7 @@ static void die(const char *fmt, ...)
 	exit(KSFT_FAIL);
 }
 
-static void info(const char *fmt, ...)
+void info(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -259,14 +130,6 @@ static void info(const char *fmt, ...)
 	va_end(ap);
 	fflush(stdout);
 }
-
-/* expect_eq: count a failure when a value read differs from the contract */
-#define expect_eq(what, got, want)					\
-	do {								\
-		unsigned long long _g = (got), _w = (want);		\
-		if (_g != _w)						\
-			fail("%s: got %#llx, expected %#llx", what, _g, _w); \
-	} while (0)
 
 static __u64 now_ns(void)
 {
@@ -284,7 +147,7 @@ static const char *errstr(int ret)
 
 /* --- sysfs --- */
 
-static int sysfs_read(const char *path, char *buf, size_t len)
+int sysfs_read(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 
@@ -299,7 +162,7 @@ static int sysfs_read(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static long sysfs_read_num(const char *path)
+long sysfs_read_num(const char *path)
 {
 	char buf[64];
 
@@ -310,23 +173,23 @@ static long sysfs_read_num(const char *path)
 
 /* --- guest memory --- */
 
-static __u64 iova_of(unsigned long off)
+__u64 iova_of(unsigned long off)
 {
 	return IOVA_BASE + off;
 }
 
-static struct dsa_completion_record *record(struct guest *g, unsigned int i)
+struct dsa_completion_record *record(struct guest *g, unsigned int i)
 {
 	return (struct dsa_completion_record *)(g->mem + REC_OFF + i * REC_SIZE);
 }
 
-static __u64 record_iova(unsigned int i)
+__u64 record_iova(unsigned int i)
 {
 	return iova_of(REC_OFF + i * REC_SIZE);
 }
 
 /* fill_pattern: deterministic bytes from a seed (xorshift) */
-static void fill_pattern(unsigned char *p, size_t len, __u32 seed)
+void fill_pattern(unsigned char *p, size_t len, __u32 seed)
 {
 	__u32 x = seed * 2654435761U + 1;
 	size_t i;
@@ -355,7 +218,7 @@ static int region_rw(struct guest *g, struct region *r, bool write,
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
-static __u32 cfg_read32(struct guest *g, unsigned int off)
+__u32 cfg_read32(struct guest *g, unsigned int off)
 {
 	__u32 v = 0;
 
@@ -364,7 +227,7 @@ static __u32 cfg_read32(struct guest *g, unsigned int off)
 	return v;
 }
 
-static __u16 cfg_read16(struct guest *g, unsigned int off)
+__u16 cfg_read16(struct guest *g, unsigned int off)
 {
 	__u16 v = 0;
 
@@ -373,19 +236,19 @@ static __u16 cfg_read16(struct guest *g, unsigned int off)
 	return v;
 }
 
-static void cfg_write32(struct guest *g, unsigned int off, __u32 v)
+void cfg_write32(struct guest *g, unsigned int off, __u32 v)
 {
 	if (region_rw(g, &g->cfg, true, off, &v, 4))
 		fail("config write32 %#x at %#x failed", v, off);
 }
 
-static void cfg_write16(struct guest *g, unsigned int off, __u16 v)
+void cfg_write16(struct guest *g, unsigned int off, __u16 v)
 {
 	if (region_rw(g, &g->cfg, true, off, &v, 2))
 		fail("config write16 %#x at %#x failed", v, off);
 }
 
-static __u32 bar0_read32(struct guest *g, unsigned int off)
+__u32 bar0_read32(struct guest *g, unsigned int off)
 {
 	__u32 v = 0;
 
@@ -394,7 +257,7 @@ static __u32 bar0_read32(struct guest *g, unsigned int off)
 	return v;
 }
 
-static __u64 bar0_read64(struct guest *g, unsigned int off)
+__u64 bar0_read64(struct guest *g, unsigned int off)
 {
 	__u64 v = 0;
 
@@ -403,13 +266,13 @@ static __u64 bar0_read64(struct guest *g, unsigned int off)
 	return v;
 }
 
-static void bar0_write32(struct guest *g, unsigned int off, __u32 v)
+void bar0_write32(struct guest *g, unsigned int off, __u32 v)
 {
 	if (region_rw(g, &g->bar0, true, off, &v, 4))
 		fail("BAR0 write32 %#x at %#x failed", v, off);
 }
 
-static void bar0_write64(struct guest *g, unsigned int off, __u64 v)
+void bar0_write64(struct guest *g, unsigned int off, __u64 v)
 {
 	if (region_rw(g, &g->bar0, true, off, &v, 8))
 		fail("BAR0 write64 %#llx at %#x failed", (unsigned long long)v, off);
@@ -435,7 +298,7 @@ static __u64 wait_vector(struct guest *g, int v, int timeout_ms)
 }
 
 /* drain_vector: forget signals already counted on vector v */
-static void drain_vector(struct guest *g, int v)
+void drain_vector(struct guest *g, int v)
 {
 	__u64 count;
 
@@ -444,7 +307,7 @@ static void drain_vector(struct guest *g, int v)
 }
 
 /* expect_quiet: vector v must not be signalled within QUIET_MS */
-static void expect_quiet(struct guest *g, int v, const char *what)
+void expect_quiet(struct guest *g, int v, const char *what)
 {
 	__u64 n = wait_vector(g, v, QUIET_MS);
 
@@ -521,8 +384,8 @@ static unsigned int dev_cmd(struct guest *g, unsigned int code, __u32 operand,
 	return sts & 0xff;
 }
 
-static void expect_cmd(struct guest *g, unsigned int code, __u32 operand,
-		       unsigned int want, const char *what)
+void expect_cmd(struct guest *g, unsigned int code, __u32 operand,
+		unsigned int want, const char *what)
 {
 	unsigned int got = dev_cmd(g, code, operand, false);
 
@@ -531,17 +394,17 @@ static void expect_cmd(struct guest *g, unsigned int code, __u32 operand,
 		     what, code, operand, got, want);
 }
 
-static unsigned int gensts(struct guest *g)
+unsigned int gensts(struct guest *g)
 {
 	return bar0_read32(g, R_GENSTS) & 0x3;
 }
 
-static unsigned int wq_state(struct guest *g)
+unsigned int wq_state(struct guest *g)
 {
 	return bar0_read32(g, R_WQCFG + 6 * 4) >> 30;
 }
 
-static void set_bus_master(struct guest *g, bool on)
+void set_bus_master(struct guest *g, bool on)
 {
 	__u16 cmd = cfg_read16(g, PCI_COMMAND);
 
@@ -550,7 +413,7 @@ static void set_bus_master(struct guest *g, bool on)
 }
 
 /* enable_device: bus master, enable device, enable WQ 0 */
-static void enable_device(struct guest *g)
+void enable_device(struct guest *g)
 {
 	int before = errors;
 
@@ -563,7 +426,7 @@ static void enable_device(struct guest *g)
 		die("cannot enable the virtual device");
 }
 
-static void clear_swerr(struct guest *g)
+void clear_swerr(struct guest *g)
 {
 	bar0_write64(g, R_SWERR, SWERR_VALID | SWERR_OVERFLOW);
 	bar0_write32(g, R_INTCAUSE, INTC_SWERR | INTC_CMD);
@@ -576,7 +439,7 @@ static void clear_swerr(struct guest *g)
  * (pci_dev_wait()). Initiate FLR reads back as 0, the rest of DEVCTL as
  * it was.
  */
-static void flr(struct guest *g, const char *what)
+void flr(struct guest *g, const char *what)
 {
 	char name[128];
 	__u16 ctl;
@@ -616,8 +479,8 @@ static void expect_reset_state(struct guest *g, const char *what)
 
 /* --- descriptors --- */
 
-static void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
-		      __u32 size, bool irq)
+void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
+	       __u32 size, bool irq)
 {
 	memset(d, 0, sizeof(*d));
 	d->opcode = op;
@@ -630,8 +493,8 @@ static void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
 }
 
 /* portal_write: one 64-byte write at BAR2 offset off; 0 or -errno */
-static int portal_write(struct guest *g, unsigned int off,
-			const struct dsa_hw_desc *d)
+int portal_write(struct guest *g, unsigned int off,
+		 const struct dsa_hw_desc *d)
 {
 	int ret = region_rw(g, &g->bar2, true, off, (void *)d, sizeof(*d));
 
@@ -642,7 +505,7 @@ static int portal_write(struct guest *g, unsigned int off,
 	return ret;
 }
 
-static void submit(struct guest *g, struct dsa_hw_desc *d, const char *what)
+void submit(struct guest *g, struct dsa_hw_desc *d, const char *what)
 {
 	int ret;
 
@@ -654,7 +517,7 @@ static void submit(struct guest *g, struct dsa_hw_desc *d, const char *what)
 }
 
 /* wait_record: poll a record's status byte; returns it, 0 on timeout */
-static __u8 wait_record(struct guest *g, struct dsa_completion_record *r)
+__u8 wait_record(struct guest *g, struct dsa_completion_record *r)
 {
 	__u64 deadline = now_ns() + g->timeout_ms * 1000000ULL;
 	struct timespec ts = { 0, 20000 };
@@ -685,9 +548,9 @@ static struct dsa_completion_record *run_irq(struct guest *g,
 }
 
 /* run_poll: submit without interrupt and poll the record */
-static struct dsa_completion_record *run_poll(struct guest *g,
-					      struct dsa_hw_desc *d,
-					      const char *what)
+struct dsa_completion_record *run_poll(struct guest *g,
+				       struct dsa_hw_desc *d,
+				       const char *what)
 {
 	struct dsa_completion_record *r;
 
@@ -699,8 +562,8 @@ static struct dsa_completion_record *run_poll(struct guest *g,
 	return r;
 }
 
-static void expect_status(struct dsa_completion_record *r, __u8 want,
-			  const char *what)
+void expect_status(struct dsa_completion_record *r, __u8 want,
+		   const char *what)
 {
 	if (r->status != want)
 		fail("%s: status %#x, expected %#x", what, r->status, want);
@@ -980,31 +843,38 @@ static void check_config(struct guest *g)
 
 /* --- BAR0 capabilities --- */
 
-static unsigned int host_wq_size(struct guest *g)
+/* host_wq_attr: a positive number attribute of the host WQ behind g */
+static long host_wq_attr(struct guest *g, const char *name)
 {
 	char path[PATH_MAX], wq[64];
-	long size;
+	long val;
 
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/idxd_ims/wq",
 		 g->uuid);
 	if (sysfs_read(path, wq, sizeof(wq)))
 		die("read %s", path);
-	snprintf(path, sizeof(path), "/sys/bus/dsa/devices/%s/size", wq);
-	size = sysfs_read_num(path);
-	if (size <= 0)
+	snprintf(path, sizeof(path), "/sys/bus/dsa/devices/%s/%s", wq, name);
+	val = sysfs_read_num(path);
+	if (val <= 0)
 		die("read %s", path);
-	return size;
+	return val;
 }
 
 static void check_bar0(struct guest *g)
 {
-	unsigned int want_size = host_wq_size(g);
+	unsigned int want_size = host_wq_attr(g, "size");
+	long host_xfer = host_wq_attr(g, "max_transfer_size");
+	unsigned int xfer_shift = 0;
 	__u64 gencap, wqcap, off;
 	unsigned int i;
 
+	/* the smaller of the slice's 64 KiB and what the host WQ takes */
+	while (xfer_shift < 16 && (2L << xfer_shift) <= host_xfer)
+		xfer_shift++;
+	g->max_xfer = 1U << xfer_shift;
 	expect_eq("VERSION", bar0_read32(g, R_VERSION), 0x100);
 	gencap = bar0_read64(g, R_GENCAP);
-	expect_eq("GENCAP max_xfer_shift", (gencap >> 16) & 0x1f, 16);
+	expect_eq("GENCAP max_xfer_shift", (gencap >> 16) & 0x1f, xfer_shift);
 	expect_eq("GENCAP max_batch_shift", (gencap >> 21) & 0xf, 0);
 	expect_eq("GENCAP max_ims_mult", (gencap >> 25) & 0x3f, 0);
 	expect_eq("GENCAP config_en", (gencap >> 31) & 1, 0);
@@ -1038,7 +908,8 @@ static void check_bar0(struct guest *g)
 	expect_eq("GRPCFG engines", bar0_read64(g, R_GRPCFG + 0x20), 1);
 	expect_eq("WQCFG size", bar0_read32(g, R_WQCFG) & 0xffff, g->wq_size);
 	expect_eq("WQCFG dedicated", bar0_read32(g, R_WQCFG + 8) & 1, 1);
-	expect_eq("WQCFG max_xfer_shift", bar0_read32(g, R_WQCFG + 12) & 0x1f, 16);
+	expect_eq("WQCFG max_xfer_shift", bar0_read32(g, R_WQCFG + 12) & 0x1f,
+		  xfer_shift);
 }
 
 /* --- scenario helpers --- */
@@ -2504,7 +2375,7 @@ static void bad_usage(void)
 		"             inflight [reset|close|both|remove],\n"
 		"             flr, loop N, bench N, copybench N,\n"
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
-		"             disabled (needs -r)\n");
+		"             disabled (needs -r), busmaster, xfer, cfgreset\n");
 	exit(KSFT_FAIL);
 }
 
@@ -2630,6 +2501,12 @@ int main(int argc, char **argv)
 		scenario_halt(&g, n);
 	else if (!strcmp(scenario, "disabled"))
 		scenario_disabled(&g, n);
+	else if (!strcmp(scenario, "busmaster"))
+		scenario_busmaster(&g, n);
+	else if (!strcmp(scenario, "xfer"))
+		scenario_xfer(&g, n);
+	else if (!strcmp(scenario, "cfgreset"))
+		scenario_cfgreset(&g, n);
 	else
 		bad_usage();
 

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mdev_guest: what its source files share: the guest's memory layout, the
+ * registers of the virtual device, the state of one guest and the helpers
+ * the scenarios use (mdev_guest.c).
+ */
+#ifndef MDEV_GUEST_H
+#define MDEV_GUEST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <linux/idxd.h>
+#include <linux/types.h>
+
+/* Guest memory: one buffer mapped at IOVA_BASE */
+#define IOVA_BASE		0x10000000ULL
+#define MEM_SIZE		(4UL << 20)
+#define REC_OFF			0x0		/* completion records */
+#define REC_SIZE		32
+#define NR_RECS			2048
+#define SRC_OFF			0x10000		/* 64 KiB source */
+#define SRC2_OFF		0x20000		/* 64 KiB second source */
+#define DST_OFF			0x40000		/* up to 32 x 64 KiB */
+#define MAX_XFER		0x10000
+#define MAX_SLOTS		32
+/* IOVAs no mapping covers */
+#define IOVA_BELOW		(IOVA_BASE - 0x2000)
+#define IOVA_ABOVE		(IOVA_BASE + MEM_SIZE + 0x100000)
+
+/* PCI configuration space */
+#define PCI_VENDOR		0x00
+#define PCI_DEVICE		0x02
+#define PCI_COMMAND		0x04
+#define PCI_CMD_MEM		0x0002
+#define PCI_CMD_MASTER		0x0004
+#define PCI_CMD_INTX_DIS	0x0400
+#define PCI_STATUS		0x06
+#define PCI_STATUS_CAPS		0x0010
+#define PCI_REVISION		0x08
+#define PCI_BAR0		0x10
+#define PCI_BAR2		0x18
+#define PCI_SUBSYS_VENDOR	0x2c
+#define PCI_CAP_PTR		0x34
+#define PCIE_CAP		0x40
+#define PCIE_DEVCAP		(PCIE_CAP + 4)
+#define PCIE_DEVCAP_FLR		0x10000000
+#define PCIE_DEVCTL		(PCIE_CAP + 8)
+#define PCIE_DEVCTL_FLR		0x8000
+#define PCIE_DEVSTA		(PCIE_CAP + 10)
+#define PCIE_DEVSTA_TRPND	0x0020
+#define MSIX_CAP		0x80
+#define MSIX_CTRL_ENABLE	0x8000
+#define MSIX_CTRL_MASKALL	0x4000
+#define MSIX_CTRL_SIZE		0x07ff
+#define PASID_ECAP		0x100
+
+/* BAR0 registers (see idxd_ims/registers.h) */
+#define R_VERSION		0x00
+#define R_GENCAP		0x10
+#define R_WQCAP			0x20
+#define R_GRPCAP		0x30
+#define R_ENGCAP		0x38
+#define R_OPCAP			0x40
+#define R_OFFSETS		0x60
+#define R_GENCFG		0x80
+#define R_GENCTRL		0x88
+#define R_GENSTS		0x90
+#define R_INTCAUSE		0x98
+#define R_CMD			0xa0
+#define R_CMDSTS		0xa8
+#define R_SWERR			0xc0
+#define R_GRPCFG		0x400
+#define R_WQCFG			0x500
+#define R_MSIX_PERM		0x600
+#define R_MSIX_TABLE		0x2000
+#define R_MSIX_PBA		0x3000
+#define BAR0_SIZE		0x10000
+#define BAR2_SIZE		0x4000
+#define PORTAL_LIMITED		0x1000
+#define PORTAL_IMS		0x2000
+
+#define GENCTRL_SWERR_INT	0x1
+#define GENCTRL_HALT_INT	0x2
+#define INTC_SWERR		0x01
+#define INTC_CMD		0x02
+#define SWERR_VALID		0x1ULL
+#define SWERR_OVERFLOW		0x2ULL
+
+enum cmd_code {
+	CMD_ENABLE_DEV = 1,
+	CMD_DISABLE_DEV = 2,
+	CMD_DRAIN_ALL = 3,
+	CMD_ABORT_ALL = 4,
+	CMD_RESET_DEV = 5,
+	CMD_ENABLE_WQ = 6,
+	CMD_DISABLE_WQ = 7,
+	CMD_DRAIN_WQ = 8,
+	CMD_ABORT_WQ = 9,
+	CMD_RESET_WQ = 10,
+};
+
+#define CMD_INT_REQ		0x80000000U
+#define CMDSTS_ACTIVE		0x80000000U
+/* CMDSTS error: the device is halted and a reset cannot bring it back */
+#define CMDSTS_HW_ERR		0x03
+
+/* The opcodes the slice supports, as OPCAP bits */
+#define OPCAP0_EXPECTED		((1ULL << DSA_OPCODE_NOOP) | \
+				 (1ULL << DSA_OPCODE_MEMMOVE) | \
+				 (1ULL << DSA_OPCODE_MEMFILL) | \
+				 (1ULL << DSA_OPCODE_COMPARE) | \
+				 (1ULL << DSA_OPCODE_COMPVAL) | \
+				 (1ULL << DSA_OPCODE_CRCGEN))
+
+#define VEC_ERR			0
+#define VEC_WQ			1
+#define NR_VECS			2
+#define QUIET_MS		200
+
+struct region {
+	__u64 offset;
+	__u64 size;
+	__u32 flags;
+};
+
+struct guest {
+	const char *uuid;
+	int container;
+	int group;
+	int device;
+	struct region cfg;
+	struct region bar0;
+	struct region bar2;
+	int efd[NR_VECS];
+	unsigned char *mem;
+	unsigned int wq_size;
+	/* largest transfer GENCAP offers, checked against the host WQ */
+	unsigned int max_xfer;
+	unsigned int seed;
+	unsigned int bytes;
+	int timeout_ms;
+	/* loop: go on until this file exists; halt: wait for it */
+	const char *until;
+	/* halt, disabled: ready for the host; loop: started */
+	const char *ready;
+	/* halt: recover with a function level reset, not Reset Device */
+	bool flr;
+};
+
+/* expect_eq: count a failure when a value read differs from the contract */
+#define expect_eq(what, got, want)					\
+	do {								\
+		unsigned long long _g = (got), _w = (want);		\
+		if (_g != _w)						\
+			fail("%s: got %#llx, expected %#llx", what, _g, _w); \
+	} while (0)
+
+extern int errors;
+extern unsigned long portal_accepted, portal_refused;
+
+void fail(const char *fmt, ...);
+void info(const char *fmt, ...);
+void die(const char *fmt, ...);
+int sysfs_read(const char *path, char *buf, size_t len);
+long sysfs_read_num(const char *path);
+__u64 iova_of(unsigned long off);
+struct dsa_completion_record *record(struct guest *g, unsigned int i);
+__u64 record_iova(unsigned int i);
+void fill_pattern(unsigned char *p, size_t len, __u32 seed);
+__u16 cfg_read16(struct guest *g, unsigned int off);
+void cfg_write16(struct guest *g, unsigned int off, __u16 v);
+__u32 cfg_read32(struct guest *g, unsigned int off);
+void cfg_write32(struct guest *g, unsigned int off, __u32 v);
+__u32 bar0_read32(struct guest *g, unsigned int off);
+__u64 bar0_read64(struct guest *g, unsigned int off);
+void bar0_write32(struct guest *g, unsigned int off, __u32 v);
+void bar0_write64(struct guest *g, unsigned int off, __u64 v);
+void expect_cmd(struct guest *g, unsigned int code, __u32 operand,
+		unsigned int want, const char *what);
+unsigned int gensts(struct guest *g);
+unsigned int wq_state(struct guest *g);
+void set_bus_master(struct guest *g, bool on);
+void enable_device(struct guest *g);
+void clear_swerr(struct guest *g);
+void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
+	       __u32 size, bool irq);
+int portal_write(struct guest *g, unsigned int off,
+		 const struct dsa_hw_desc *d);
+void submit(struct guest *g, struct dsa_hw_desc *d, const char *what);
+__u8 wait_record(struct guest *g, struct dsa_completion_record *r);
+struct dsa_completion_record *run_poll(struct guest *g,
+				       struct dsa_hw_desc *d,
+				       const char *what);
+void expect_status(struct dsa_completion_record *r, __u8 want,
+		   const char *what);
+void expect_quiet(struct guest *g, int v, const char *what);
+void drain_vector(struct guest *g, int v);
+void flr(struct guest *g, const char *what);
+
+/* mdev_guest_emul.c: the slice's PCI function emulation */
+int scenario_busmaster(struct guest *g, long n);
+int scenario_xfer(struct guest *g, long n);
+int scenario_cfgreset(struct guest *g, long n);
+
+#endif /* MDEV_GUEST_H */
