@@ -5,7 +5,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(shell pwd)
 
-# make check T=<test>[,<test>...] runs some kselftests; SETUP=vtd|noiommu|noopt|vtdpasid one VM setup.
+# make check T=<test>[,<test>...] runs some kselftests; SETUP=vtd|noiommu|noopt|vtdpasid|guest one VM setup.
 T ?=
 SETUP ?=
 
@@ -52,7 +52,7 @@ help:
 	@echo '  make clean                       remove build products'
 	@echo
 	@echo 'Test platform (Debian 12, as root; installs what it needs):'
-	@echo '  make check [T=<test>[,...]] [SETUP=vtd|noiommu|noopt|vtdpasid]'
+	@echo '  make check [T=<test>[,...]] [SETUP=vtd|noiommu|noopt|vtdpasid|guest]'
 	@echo '                                   lint, build kernel+QEMU, run all tests'
 	@echo '  make run                         demo workload in the VM'
 	@echo '  make bench                       benchmarks in the VM'
