@@ -22,6 +22,11 @@ setups=${SETUP:-vtd noiommu noopt vtdpasid guest}
 # The noopt setup (no remapping, no pci_ims=noremap) only has the tests
 # about IMS being refused and the MSI-X fallback (dmatest, mdev) to run.
 NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh,idxd_ims:test_mdev_fallback.sh
+# The noiommu setup (IMS on the x86 vector domain, no remapping) runs the
+# tests whose paths go through the IMS domain's parent: the IMS tests,
+# dmatest's completions, a virtual device's IMS entry and probe/unbind; the
+# rest behaves alike in every setup and runs in vtd.
+NOIOMMU_TESTS=idxd_ims:test_ims_all_entries.sh,idxd_ims:test_ims_bad_template.sh,idxd_ims:test_ims_mask.sh,idxd_ims:test_ims_policy.sh,idxd_ims:test_ims_reuse.sh,idxd_ims:test_ims_swerr.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_probe_unbind.sh
 # The vtdpasid setup (scalable-mode VT-d with PASID) runs the tests whose
 # paths change with a system PASID and a PASID per virtual device.
 VTDPASID_TESTS=idxd_ims:test_ims_pasid.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_halt_recovery.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_mdev_isolation.sh
@@ -112,6 +117,7 @@ for setup in $setups; do
 	setup_tests=$tests initrd=$work/initramfs.cpio.gz
 	if [ -z "$T" ]; then
 		case "$setup" in
+		noiommu) setup_tests=$NOIOMMU_TESTS ;;
 		noopt) setup_tests=$NOOPT_TESTS ;;
 		vtdpasid) setup_tests=$VTDPASID_TESTS ;;
 		guest) setup_tests=$GUEST_TESTS ;;
