@@ -8,6 +8,8 @@ PWD := $(shell pwd)
 # make check T=<test>[,<test>...] runs some kselftests; SETUP=vtd|noiommu|noopt|vtdpasid|guest one VM setup.
 T ?=
 SETUP ?=
+# make bench B=<bench>[,<bench>...] runs some benchmarks (bench_guest, ...).
+B ?=
 
 .PHONY: all modules modules_install clean help check run bench shell lint deps
 
@@ -38,7 +40,7 @@ run:
 	scripts/vm.sh run $(SETUP)
 
 bench:
-	scripts/vm.sh bench $(SETUP)
+	IDXD_IMS_BENCH="$(B)" scripts/vm.sh bench $(SETUP)
 
 shell:
 	scripts/vm.sh shell $(SETUP)
@@ -55,7 +57,7 @@ help:
 	@echo '  make check [T=<test>[,...]] [SETUP=vtd|noiommu|noopt|vtdpasid|guest]'
 	@echo '                                   lint, build kernel+QEMU, run all tests'
 	@echo '  make run                         demo workload in the VM'
-	@echo '  make bench                       benchmarks in the VM'
+	@echo '  make bench [B=<bench>[,...]]     benchmarks in the VM'
 	@echo '  make shell                       a shell in the VM, driver loaded'
 	@echo '  make lint                        checkpatch, sparse, kernel-doc'
 	@echo '  make deps                        only install the Debian packages'

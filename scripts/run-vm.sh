@@ -8,7 +8,8 @@
 # IMS allowed on the vector domain with pci_ims=noremap) or noopt (no IOMMU
 # and no opt-in: the kernel must refuse IMS).
 # MODE: test (kselftests, TAP streamed to stdout), run (demo), bench
-# (benchmarks), shell.
+# (benchmarks: all, or those named in IDXD_IMS_BENCH, comma separated),
+# shell.
 # In test mode the counts go to OUTDIR/result as "passed failed skipped" and
 # the exit status is non-zero on a failed test, a kernel splat in the
 # console log, or a VM that did not finish (no sentinel) in time.
@@ -32,6 +33,7 @@ cmdline="console=ttyS0 panic=-1 oops=panic nokaslr log_buf_len=4M"
 cmdline+=" IDXD_IMS_MODE=$mode IDXD_IMS_SETUP=$setup"
 cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"
+[ -n "${IDXD_IMS_BENCH:-}" ] && cmdline+=" IDXD_IMS_BENCH=$IDXD_IMS_BENCH"
 mem=2048
 args=(-machine q35 -accel tcg -cpu max -smp 2
       -nodefaults -display none -no-reboot

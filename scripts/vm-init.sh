@@ -5,8 +5,9 @@
 # passes IDXD_IMS_MODE (test, run, bench or shell), IDXD_IMS_SETUP (vtd,
 # noiommu or noopt), IDXD_IMS_MODEL_CTL (the serial port of the device model
 # control channel) and optionally IDXD_IMS_TESTS (collection:test, comma
-# separated; a list starting with "!" names the tests to leave out) as
-# environment variables. Kernel messages go to ttyS0; in test
+# separated; a list starting with "!" names the tests to leave out) and
+# IDXD_IMS_BENCH (the benchmarks to run, comma separated; all without it)
+# as environment variables. Kernel messages go to ttyS0; in test
 # mode the kselftest TAP goes to ttyS1 and ends with the sentinel line
 # "IDXD_IMS_DONE rc=<n>".
 
@@ -62,8 +63,10 @@ test)
 	echo "IDXD_IMS_DONE rc=$rc" > $tap
 	;;
 bench)
-	for bench in /kselftest/idxd_ims/bench_*.sh; do
-		(cd /kselftest/idxd_ims && "$bench")
+	cd /kselftest/idxd_ims || exit 1
+	benches=$(echo "$IDXD_IMS_BENCH" | tr ',' ' ')
+	for bench in ${benches:-bench_*}; do
+		"./${bench%.sh}.sh"
 	done
 	echo "IDXD_IMS_DONE rc=$?"
 	;;
