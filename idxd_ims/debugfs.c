@@ -29,6 +29,13 @@
  *                                  complete with "invalid interrupt
  *                                  handle" (the device also reports them
  *                                  as software errors)
+ *            revoke <index>        give the IMS vector <index> (any user's)
+ *                                  a handle the device refuses, as a
+ *                                  revocation of interrupt handles leaves
+ *                                  it until renew_handles
+ *            renew_handles         what the driver does after the device
+ *                                  revoked its handles: request them again
+ *                                  and run each vector's threaded handler
  *            bad_template          try to create an IMS domain from a
  *                                  broken template (needs no vectors in use)
  *            bench_alloc <n>       benchmark: n allocations and frees of an
@@ -599,6 +606,17 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 		    count > IDXD_IMS_BAD_HANDLE_MAX)
 			return -EINVAL;
 		return idxd_ims_test_bad_handle(idev, count);
+	}
+	if (!strcmp(verb, "revoke")) {
+		if (!arg || kstrtouint(arg, 0, &count))
+			return -EINVAL;
+		return idxd_ims_irq_test_revoke(idev, count);
+	}
+	if (!strcmp(verb, "renew_handles")) {
+		if (arg)
+			return -EINVAL;
+		idxd_ims_irq_renew_handles(idev);
+		return 0;
 	}
 	if (!strcmp(verb, "bad_template"))
 		return arg ? -EINVAL : idxd_ims_try_bad_template(idev);

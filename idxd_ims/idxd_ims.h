@@ -249,6 +249,8 @@ bool idxd_ims_irq_masked(struct idxd_ims_irq *irq);
 int idxd_ims_irq_read_ctrl(struct idxd_ims_irq *irq, u32 *ctrl);
 void idxd_ims_irq_restore(struct idxd_ims_dev *idev);
 void idxd_ims_irq_handles_revoked(struct idxd_ims_dev *idev);
+void idxd_ims_irq_renew_handles(struct idxd_ims_dev *idev);
+int idxd_ims_irq_test_revoke(struct idxd_ims_dev *idev, unsigned int index);
 int idxd_ims_try_bad_template(struct idxd_ims_dev *idev);
 struct idxd_ims_irq *idxd_ims_irq_alloc_msix(struct idxd_ims_dev *idev,
 					     const char *name, bool request);

@@ -717,10 +717,22 @@ void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
 	mutex_unlock(&idev->irq_lock);
 }
 
-static void idxd_ims_revoke_work(struct work_struct *work)
+/**
+ * idxd_ims_irq_renew_handles() - request new interrupt handles and let
+ *	every vector's owner look at its completions
+ * @idev: the device
+ *
+ * A descriptor submitted with a handle the device revoked completes with
+ * status "invalid interrupt handle" and raises no interrupt. Once every
+ * vector has its new handle, the threaded handler of each requested vector
+ * runs once, so that its owner finds such descriptors without waiting for
+ * an interrupt that does not come (a virtual device resubmits them with
+ * the new handle).
+ *
+ * Context: process context; takes &idxd_ims_dev.irq_lock.
+ */
+void idxd_ims_irq_renew_handles(struct idxd_ims_dev *idev)
 {
-	struct idxd_ims_dev *idev = container_of(work, struct idxd_ims_dev,
-						 revoke_work);
 	struct idxd_ims_irq *irq;
 
 	mutex_lock(&idev->irq_lock);
@@ -730,7 +742,45 @@ static void idxd_ims_revoke_work(struct work_struct *work)
 				"cannot renew the interrupt handle of vector %u\n",
 				irq->index);
 	}
+	list_for_each_entry(irq, &idev->irq_list, node)
+		if (irq->requested && irq->thread_fn)
+			irq_wake_thread(irq->virq, irq);
 	mutex_unlock(&idev->irq_lock);
+}
+
+/**
+ * idxd_ims_irq_test_revoke() - make a vector's handle one the device
+ *	refuses, as a revocation leaves it until the handles are renewed
+ * @idev: the device
+ * @index: IMS index of the vector
+ *
+ * For the debugfs test hook: descriptors built from now on until
+ * idxd_ims_irq_renew_handles() carry a handle that names no IMS entry.
+ *
+ * Context: process context; takes &idxd_ims_dev.irq_lock.
+ * Return: 0, or -ENOENT when no IMS vector has @index.
+ */
+int idxd_ims_irq_test_revoke(struct idxd_ims_dev *idev, unsigned int index)
+{
+	struct idxd_ims_irq *irq;
+	int ret = -ENOENT;
+
+	mutex_lock(&idev->irq_lock);
+	list_for_each_entry(irq, &idev->irq_list, node) {
+		if (irq->kind == IDXD_IMS_IRQ_IMS && irq->index == index) {
+			WRITE_ONCE(irq->int_handle, U16_MAX);
+			ret = 0;
+			break;
+		}
+	}
+	mutex_unlock(&idev->irq_lock);
+	return ret;
+}
+
+static void idxd_ims_revoke_work(struct work_struct *work)
+{
+	idxd_ims_irq_renew_handles(container_of(work, struct idxd_ims_dev,
+						revoke_work));
 }
 
 /**
@@ -740,7 +790,8 @@ static void idxd_ims_revoke_work(struct work_struct *work)
  * Called from the misc interrupt thread. New handles are requested from a
  * work item, since commands complete through the misc interrupt itself.
  * Descriptors submitted with a revoked handle complete with status
- * "invalid interrupt handle" and must be resubmitted by their owner.
+ * "invalid interrupt handle" without an interrupt; see
+ * idxd_ims_irq_renew_handles().
  */
 void idxd_ims_irq_handles_revoked(struct idxd_ims_dev *idev)
 {

@@ -398,7 +398,7 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 	slot->hw.src_addr = host_src;
 	slot->hw.dst_addr = host_dst;
 	slot->hw.xfer_size = len;
-	slot->hw.int_handle = vdev->vectors[IDXD_VDEV_VECTOR_WQ]->int_handle;
+	slot->hw.int_handle = READ_ONCE(vdev->vectors[IDXD_VDEV_VECTOR_WQ]->int_handle);
 	memcpy(slot->hw.op_specific, g->op_specific,
 	       sizeof(slot->hw.op_specific));
 	memset(slot->comp, 0, sizeof(*slot->comp));
@@ -594,6 +594,22 @@ static void vdev_guest_result(struct idxd_ims_vdev *vdev,
 		rec->fault_addr = slot->guest_dst + off;
 }
 
+/*
+ * The host refused a descriptor for its interrupt handle, which the
+ * mediation set: the host's handle was revoked after the descriptor was
+ * built. The device did nothing else for it; it goes again with the
+ * vector's current handle, and the guest sees only its result.
+ */
+static void vdev_resubmit(struct idxd_ims_vdev *vdev,
+			  struct idxd_vdev_slot *slot, u16 handle)
+{
+	lockdep_assert_held(&vdev->slot_lock);
+
+	slot->hw.int_handle = handle;
+	memset(slot->comp, 0, sizeof(*slot->comp));
+	idxd_ims_wq_mdev_submit(vdev->wq, &slot->hw);
+}
+
 /**
  * idxd_vdev_wq_irq_thread() - completion interrupt of a virtual device's
  *	work queue
@@ -602,7 +618,11 @@ static void vdev_guest_result(struct idxd_ims_vdev *vdev,
  *	virtual device
  *
  * Reports every completed descriptor of the current session to the
- * guest, returning its slot before the guest can see the result.
+ * guest, returning its slot before the guest can see the result. A
+ * descriptor the device refused for a revoked interrupt handle is
+ * resubmitted with the current one instead (this also runs, without an
+ * interrupt, after the handles were renewed: see
+ * idxd_ims_irq_renew_handles()).
  *
  * Context: interrupt thread (a kernel thread: guest memory is reached
  * through the container's mm).
@@ -616,11 +636,18 @@ irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id)
 	struct idxd_vdev_result res;
 	unsigned long flags;
 	LIST_HEAD(done);
+	u8 status;
 
 	spin_lock_irqsave(&vdev->slot_lock, flags);
 	list_for_each_entry_safe(slot, next, &vdev->inflight, node) {
-		if (!READ_ONCE(slot->comp->status))
+		status = READ_ONCE(slot->comp->status);
+		if (!status)
 			continue;
+		if ((status & IDXD_COMP_STATUS_MASK) ==
+		    IDXD_COMP_INT_HANDLE_INVAL && slot->session == vdev->session) {
+			vdev_resubmit(vdev, slot, READ_ONCE(irq->int_handle));
+			continue;
+		}
 		if (slot->session != vdev->session) {
 			slot->guest_comp = 0;
 			slot->copy_back = 0;

@@ -53,6 +53,11 @@
  *              0, GENSTS halted, INTCAUSE.HALT, commands and portal writes
  *              refused, neither Reset Device nor a function level reset
  *              brings it back
+ *   handle N   N memmoves (BYTES each) asking for an interrupt, one at a
+ *              time: each must succeed, data checked, with exactly one
+ *              signal on vector 1, whatever the host's interrupt handle
+ *              did meanwhile; with -r FILE, FILE is created once the first
+ *              one is submitted, before waiting for it
  *   busmaster, xfer, cfgreset
  *              the PCI function's emulation, in mdev_guest_emul.c
  *
@@ -2375,7 +2380,8 @@ static void bad_usage(void)
 		"             inflight [reset|close|both|remove],\n"
 		"             flr, loop N, bench N, copybench N,\n"
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
-		"             disabled (needs -r), busmaster, xfer, cfgreset\n");
+		"             disabled (needs -r), handle N, busmaster, xfer,\n"
+		"             cfgreset\n");
 	exit(KSFT_FAIL);
 }
 
@@ -2423,6 +2429,41 @@ static int scenario_copybench(struct guest *g, long n)
 		fail("copybench: destination differs from source");
 	printf("bench: mdev memmove n=%ld bytes=%u ops_per_s=%.0f kb_per_s=%.0f\n",
 	       n, g->bytes, n / secs, n * (g->bytes / 1024.0) / secs);
+	return 0;
+}
+
+/*
+ * handle N: N memmoves with an interrupt; the host may revoke and renew
+ * its interrupt handle meanwhile (the -r FILE says when the first one is
+ * in flight). None of that may show: each completes, once, with its data.
+ */
+static int scenario_handle(struct guest *g, long n)
+{
+	struct dsa_completion_record *r = record(g, 0);
+	struct dsa_hw_desc d;
+	char what[64];
+	long i;
+
+	if (!g->bytes || g->bytes > MAX_XFER)
+		die("handle: -b must be 1..%u", MAX_XFER);
+	enable_device(g);
+	drain_vector(g, VEC_WQ);
+	desc_init(&d, DSA_OPCODE_MEMMOVE, 0, g->bytes, true);
+	d.src_addr = iova_of(SRC_OFF);
+	d.dst_addr = iova_of(DST_OFF);
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "handle: memmove %ld", i);
+		fill_pattern(g->mem + SRC_OFF, g->bytes, g->seed + i);
+		memset(g->mem + DST_OFF, 0, g->bytes);
+		submit(g, &d, what);
+		if (!i && g->ready)
+			touch_file(g->ready);
+		expect_signal(g, VEC_WQ, what);
+		expect_status(r, DSA_COMP_SUCCESS, what);
+		if (memcmp(g->mem + SRC_OFF, g->mem + DST_OFF, g->bytes))
+			fail("%s: destination differs from source", what);
+	}
+	expect_quiet(g, VEC_WQ, "handle: after the last memmove");
 	return 0;
 }
 
@@ -2501,6 +2542,8 @@ int main(int argc, char **argv)
 		scenario_halt(&g, n);
 	else if (!strcmp(scenario, "disabled"))
 		scenario_disabled(&g, n);
+	else if (!strcmp(scenario, "handle"))
+		scenario_handle(&g, n);
 	else if (!strcmp(scenario, "busmaster"))
 		scenario_busmaster(&g, n);
 	else if (!strcmp(scenario, "xfer"))
