@@ -29,6 +29,9 @@
  *                                  complete with "invalid interrupt
  *                                  handle" (the device also reports them
  *                                  as software errors)
+ *            stall / unstall       make the threaded handlers of test
+ *                                  vectors wait, or let them go (unstall
+ *                                  does not wait for another command)
  *            revoke <index>        give the IMS vector <index> (any user's)
  *                                  a handle the device refuses, as a
  *                                  revocation of interrupt handles leaves
@@ -142,6 +145,24 @@ static void idxd_ims_free_test_vec(struct idxd_ims_dev *idev,
 	kfree(vec);
 }
 
+/* Threaded handler of test vectors: waits while the hook stalls them. */
+static irqreturn_t idxd_ims_test_thread(int virq, void *dev_id)
+{
+	struct idxd_ims_irq *irq = dev_id;
+	struct idxd_ims_dev *idev = irq->idev;
+
+	wait_event(idev->test_unstall, !READ_ONCE(idev->test_stall));
+	return IRQ_HANDLED;
+}
+
+/* stall / unstall: hold the threaded handlers of test vectors, or not */
+static void idxd_ims_test_set_stall(struct idxd_ims_dev *idev, bool stall)
+{
+	WRITE_ONCE(idev->test_stall, stall);
+	if (!stall)
+		wake_up_all(&idev->test_unstall);
+}
+
 static int idxd_ims_test_alloc(struct idxd_ims_dev *idev, unsigned int count,
 			       bool pasid_en, u32 pasid)
 {
@@ -159,8 +180,9 @@ static int idxd_ims_test_alloc(struct idxd_ims_dev *idev, unsigned int count,
 			pasid_en = idev->pasid_enabled;
 			pasid = idev->pasid;
 		}
-		irq = idxd_ims_irq_alloc_pasid(idev, "idxd_ims-test", NULL,
-					       NULL, pasid_en, pasid, false);
+		irq = idxd_ims_irq_alloc_pasid(idev, "idxd_ims-test",
+					       idxd_ims_test_thread, NULL,
+					       pasid_en, pasid, false);
 		if (IS_ERR(irq)) {
 			kfree(vec);
 			return PTR_ERR(irq);
@@ -607,6 +629,12 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 			return -EINVAL;
 		return idxd_ims_test_bad_handle(idev, count);
 	}
+	if (!strcmp(verb, "stall")) {
+		if (arg)
+			return -EINVAL;
+		idxd_ims_test_set_stall(idev, true);
+		return 0;
+	}
 	if (!strcmp(verb, "revoke")) {
 		if (!arg || kstrtouint(arg, 0, &count))
 			return -EINVAL;
@@ -638,6 +666,11 @@ static ssize_t idxd_ims_test_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	buf[len] = '\0';
 
+	/* not behind a command that waits for a stalled handler */
+	if (!strcmp(strim(buf), "unstall")) {
+		idxd_ims_test_set_stall(idev, false);
+		return len;
+	}
 	mutex_lock(&idev->test_irq_lock);
 	ret = idxd_ims_test_cmd(idev, buf);
 	mutex_unlock(&idev->test_irq_lock);
@@ -677,6 +710,7 @@ void idxd_ims_debugfs_remove(struct idxd_ims_dev *idev)
 
 	debugfs_remove_recursive(idev->dbgfs);
 	idev->dbgfs = NULL;
+	idxd_ims_test_set_stall(idev, false);
 
 	mutex_lock(&idev->test_irq_lock);
 	list_for_each_entry_safe(vec, next, &idev->test_irqs, node)

@@ -18,6 +18,7 @@
 #include <linux/pci.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "registers.h"
@@ -169,9 +170,12 @@ struct idxd_ims_irq {
  *	burst of software errors (one message per burst)
  * @swerr_last: jiffies of the last software error; a gap ends a burst
  * @halt_work: software reset and restore after a halt
- * @irq_lock: protects @irq_list, @ims_active after probe, and the IMS/MSI-X
- *	index allocation done through the wrappers in ims_domain.c; taken
- *	before @cmd_lock when both are needed
+ * @irq_lock: protects @irq_list, @ims_active after probe, the requested
+ *	and masked state of each vector, and the IMS/MSI-X index allocation
+ *	done through the wrappers in ims_domain.c; taken before @cmd_lock
+ *	when both are needed. Never held while waiting for an interrupt
+ *	handler (free_irq(), disable_irq(), synchronize_irq()): one stuck
+ *	handler must not stop the vectors of every other user
  * @revoke_work: renews interrupt handles after the device revoked them
  * @irq_list: allocated completion vectors (struct idxd_ims_irq.node)
  * @ims_active: completion vectors come from the IMS table; false means
@@ -181,6 +185,9 @@ struct idxd_ims_irq {
  * @dbgfs: per-device debugfs directory
  * @test_irq_lock: protects @test_irqs (debugfs test hook)
  * @test_irqs: vectors allocated through the debugfs test hook
+ * @test_stall: the threaded handlers of @test_irqs wait while it is set
+ *	(test hook "stall"; READ_ONCE()/WRITE_ONCE(), no lock)
+ * @test_unstall: woken when @test_stall is cleared
  * @wq_priv: work queue side state, owned by wq.c (see wq.h)
  * @mdev_parent: vfio-mdev parent of the device, owned by mdev.c; NULL
  *	when the kernel has no vfio-mdev
@@ -215,6 +222,8 @@ struct idxd_ims_dev {
 	struct dentry *dbgfs;
 	struct mutex test_irq_lock;	/* @test_irqs */
 	struct list_head test_irqs;
+	bool test_stall;
+	wait_queue_head_t test_unstall;
 
 	/* ---- work queue side: owned by wq.c / sysfs.c / dma.c ---- */
 	void *wq_priv;

@@ -430,13 +430,17 @@ static int __idxd_ims_irq_request(struct idxd_ims_irq *irq)
 	return 0;
 }
 
+/*
+ * Mark @irq released; the caller frees the Linux interrupt with free_irq()
+ * after dropping &idxd_ims_dev.irq_lock, since that waits for a running
+ * threaded handler.
+ */
 static int __idxd_ims_irq_release(struct idxd_ims_irq *irq)
 {
 	lockdep_assert_held(&irq->idev->irq_lock);
 
 	if (!irq->requested)
 		return -EINVAL;
-	free_irq(irq->virq, irq);
 	irq->requested = false;
 	/* the next request_irq() starts the interrupt unmasked */
 	irq->masked = false;
@@ -588,16 +592,29 @@ int idxd_ims_irq_release(struct idxd_ims_irq *irq)
 	mutex_lock(&irq->idev->irq_lock);
 	ret = __idxd_ims_irq_release(irq);
 	mutex_unlock(&irq->idev->irq_lock);
+	if (!ret)
+		free_irq(irq->virq, irq);
 	return ret;
 }
 
+/*
+ * Free @irq: its Linux interrupt without &idxd_ims_dev.irq_lock, since
+ * free_irq() waits for a running threaded handler, then its vector. It
+ * stays on the list, released, until its vector is given back, so that
+ * the IMS entry counts as used until then.
+ */
 static void __idxd_ims_irq_free(struct idxd_ims_irq *irq)
 {
-	lockdep_assert_held(&irq->idev->irq_lock);
+	struct idxd_ims_dev *idev = irq->idev;
 
+	lockdep_assert_held(&idev->irq_lock);
+
+	if (!__idxd_ims_irq_release(irq)) {
+		mutex_unlock(&idev->irq_lock);
+		free_irq(irq->virq, irq);
+		mutex_lock(&idev->irq_lock);
+	}
 	list_del(&irq->node);
-	if (irq->requested)
-		__idxd_ims_irq_release(irq);
 	idxd_ims_irq_put_vector(irq);
 	kfree(irq);
 }
@@ -635,6 +652,7 @@ void idxd_ims_irq_free(struct idxd_ims_irq *irq)
 int idxd_ims_irq_set_masked(struct idxd_ims_irq *irq, bool masked)
 {
 	struct idxd_ims_dev *idev = irq->idev;
+	bool wait = false;
 	int ret = 0;
 
 	mutex_lock(&idev->irq_lock);
@@ -642,12 +660,16 @@ int idxd_ims_irq_set_masked(struct idxd_ims_irq *irq, bool masked)
 		ret = -EINVAL;
 	} else if (irq->masked != masked) {
 		if (masked)
-			disable_irq(irq->virq);
+			disable_irq_nosync(irq->virq);
 		else
 			enable_irq(irq->virq);
 		irq->masked = masked;
+		wait = masked;
 	}
 	mutex_unlock(&idev->irq_lock);
+	/* the caller owns @irq: nobody frees it meanwhile */
+	if (wait)
+		synchronize_irq(irq->virq);
 	return ret;
 }
 
@@ -696,8 +718,9 @@ void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
 
 	mutex_lock(&idev->irq_lock);
 	list_for_each_entry(irq, &idev->irq_list, node) {
+		/* masked at once (IRQ_DISABLE_UNLAZY); a running handler may go on */
 		if (irq->requested)
-			disable_irq(irq->virq);
+			disable_irq_nosync(irq->virq);
 		if (irq->kind == IDXD_IMS_IRQ_IMS) {
 			entry = idxd_ims_entry(idev, irq->index);
 			get_cached_msi_msg(irq->virq, &msg);
@@ -847,12 +870,14 @@ int idxd_ims_irq_setup(struct idxd_ims_dev *idev)
  */
 void idxd_ims_irq_teardown(struct idxd_ims_dev *idev)
 {
-	struct idxd_ims_irq *irq, *next;
+	struct idxd_ims_irq *irq;
 
 	cancel_work_sync(&idev->revoke_work);
 
 	mutex_lock(&idev->irq_lock);
-	list_for_each_entry_safe(irq, next, &idev->irq_list, node) {
+	while (!list_empty(&idev->irq_list)) {
+		irq = list_first_entry(&idev->irq_list, struct idxd_ims_irq,
+				       node);
 		dev_err(&idev->pdev->dev, "completion vector %u (%s) still allocated at teardown\n",
 			irq->index, irq->name);
 		__idxd_ims_irq_free(irq);

@@ -501,6 +501,7 @@ static int idxd_ims_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&idev->irq_list);
 	mutex_init(&idev->test_irq_lock);
 	INIT_LIST_HEAD(&idev->test_irqs);
+	init_waitqueue_head(&idev->test_unstall);
 	pci_set_drvdata(pdev, idev);
 
 	ret = idxd_ims_map_bars(idev);
