@@ -32,6 +32,9 @@
  *            stall / unstall       make the threaded handlers of test
  *                                  vectors wait, or let them go (unstall
  *                                  does not wait for another command)
+ *            fail_cmds <mask>      device commands whose code is a bit of
+ *                                  <mask> fail without reaching the device
+ *                                  (0: none)
  *            revoke <index>        give the IMS vector <index> (any user's)
  *                                  a handle the device refuses, as a
  *                                  revocation of interrupt handles leaves
@@ -600,7 +603,7 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 {
 	char *verb, *arg, *arg2;
 	unsigned int count;
-	u32 pasid;
+	u32 pasid, mask;
 
 	lockdep_assert_held(&idev->test_irq_lock);
 
@@ -633,6 +636,12 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 		if (arg)
 			return -EINVAL;
 		idxd_ims_test_set_stall(idev, true);
+		return 0;
+	}
+	if (!strcmp(verb, "fail_cmds")) {
+		if (!arg || kstrtou32(arg, 0, &mask))
+			return -EINVAL;
+		WRITE_ONCE(idev->test_fail_cmds, mask);
 		return 0;
 	}
 	if (!strcmp(verb, "revoke")) {
@@ -711,6 +720,7 @@ void idxd_ims_debugfs_remove(struct idxd_ims_dev *idev)
 	debugfs_remove_recursive(idev->dbgfs);
 	idev->dbgfs = NULL;
 	idxd_ims_test_set_stall(idev, false);
+	WRITE_ONCE(idev->test_fail_cmds, 0);
 
 	mutex_lock(&idev->test_irq_lock);
 	list_for_each_entry_safe(vec, next, &idev->test_irqs, node)

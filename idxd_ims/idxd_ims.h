@@ -188,6 +188,9 @@ struct idxd_ims_irq {
  * @test_stall: the threaded handlers of @test_irqs wait while it is set
  *	(test hook "stall"; READ_ONCE()/WRITE_ONCE(), no lock)
  * @test_unstall: woken when @test_stall is cleared
+ * @test_fail_cmds: device commands (bit N: command code N) that fail
+ *	with a hardware error without reaching the device (test hook
+ *	"fail_cmds"; READ_ONCE()/WRITE_ONCE(), no lock)
  * @wq_priv: work queue side state, owned by wq.c (see wq.h)
  * @mdev_parent: vfio-mdev parent of the device, owned by mdev.c; NULL
  *	when the kernel has no vfio-mdev
@@ -224,6 +227,7 @@ struct idxd_ims_dev {
 	struct list_head test_irqs;
 	bool test_stall;
 	wait_queue_head_t test_unstall;
+	u32 test_fail_cmds;
 
 	/* ---- work queue side: owned by wq.c / sysfs.c / dma.c ---- */
 	void *wq_priv;

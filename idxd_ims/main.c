@@ -147,7 +147,9 @@ static int idxd_ims_cmd_polled(struct idxd_ims_dev *idev,
  *
  * Commands are serialised by @idev->cmd_lock. Completion is signalled by
  * the misc interrupt. RESET_DEVICE is accepted while the device is halted;
- * every other command is refused then. Must be called from process context.
+ * every other command is refused then, and so is a command the debugfs
+ * test hook makes fail (it does not reach the device). Must be called
+ * from process context.
  *
  * Return: 0 on success, -EIO for a hardware error or a halted device,
  * -EINVAL for any other command error, -ETIMEDOUT if the device did not
@@ -163,7 +165,8 @@ int idxd_ims_cmd(struct idxd_ims_dev *idev, enum idxd_cmd_code code,
 
 	mutex_lock(&idev->cmd_lock);
 
-	if (code != IDXD_CMD_RESET_DEVICE && !idxd_ims_dev_usable(idev)) {
+	if ((code != IDXD_CMD_RESET_DEVICE && !idxd_ims_dev_usable(idev)) ||
+	    (READ_ONCE(idev->test_fail_cmds) & BIT(code))) {
 		sts = FIELD_PREP(IDXD_CMDSTS_ERR, IDXD_CMDSTS_HW_ERR);
 		ret = -EIO;
 		goto out_status;

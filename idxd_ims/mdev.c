@@ -534,15 +534,24 @@ err_destroy:
 	return rc;
 }
 
-/* Removal, in the reverse order of vdev_init(). */
+/*
+ * Removal, in the reverse order of vdev_init(). When the device did not
+ * confirm that the work queue stopped, it may still write the bounce
+ * buffers and completion records of descriptors in flight: they are left
+ * allocated.
+ */
 static void vdev_release(struct vfio_device *core)
 {
 	struct idxd_ims_vdev *vdev = to_vdev(core);
+	int rc;
 
-	idxd_ims_wq_mdev_put(vdev->wq);
+	rc = idxd_ims_wq_mdev_put(vdev->wq);
 	cancel_work_sync(&vdev->halt_work);
 	idxd_ims_irq_free(vdev->vectors[IDXD_VDEV_VECTOR_WQ]);
-	idxd_vdev_slots_free(vdev);
+	if (rc)
+		idxd_vdev_slots_abandon(vdev);
+	else
+		idxd_vdev_slots_free(vdev);
 	if (vdev->pasid_en)
 		idxd_ims_pasid_vdev_free(vdev->idev, vdev->pasid);
 	mutex_destroy(&vdev->reg_lock);

@@ -250,6 +250,7 @@ void idxd_vdev_report_halt(struct idxd_ims_vdev *vdev);
 /* mdev_desc.c: portal and descriptor mediation */
 int idxd_vdev_slots_alloc(struct idxd_ims_vdev *vdev);
 void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev);
+void idxd_vdev_slots_abandon(struct idxd_ims_vdev *vdev);
 int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 			   const void *buf, size_t len);
 void idxd_vdev_drain(struct idxd_ims_vdev *vdev);

@@ -151,6 +151,32 @@ void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev)
 	INIT_LIST_HEAD(&vdev->free_slots);
 }
 
+/**
+ * idxd_vdev_slots_abandon() - give up the slots of a work queue that may
+ *	still run their descriptors
+ * @vdev: virtual device whose work queue the device did not confirm
+ *	stopped
+ *
+ * The bounce buffers and completion records stay allocated for good: the
+ * device may still write them, and nothing tells when it stops. Only the
+ * slots' bookkeeping is freed.
+ *
+ * Context: process context.
+ */
+void idxd_vdev_slots_abandon(struct idxd_ims_vdev *vdev)
+{
+	size_t bytes = vdev_comps_size(vdev) +
+		       (size_t)vdev->num_slots * 2 * vdev->max_xfer;
+
+	dev_err(vdev->vdev.dev, "the device may still write %zu bytes of bounce buffers and completion records: leaving them allocated\n",
+		bytes);
+	vdev->comps = NULL;
+	kfree(vdev->slots);
+	vdev->slots = NULL;
+	vdev->num_slots = 0;
+	INIT_LIST_HEAD(&vdev->free_slots);
+}
+
 static bool vdev_idle(struct idxd_ims_vdev *vdev)
 {
 	unsigned long flags;

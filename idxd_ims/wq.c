@@ -171,15 +171,23 @@ static int wq_hw_enable(struct idxd_ims_wq *wq, const char *what)
 	return conf_cmd(conf, IDXD_CMD_ENABLE_WQ, wq->id, what);
 }
 
-/* Let the device finish a work queue's descriptors, then disable it. */
-static void wq_hw_disable(struct idxd_ims_wq *wq)
+/*
+ * Let the device finish a work queue's descriptors, then disable it. A
+ * failure of either command is logged by conf_cmd(); only a disable that
+ * succeeded says that the work queue stopped (it also waits for what is
+ * in flight).
+ *
+ * Return: 0, or -ENXIO when the device did not confirm that the work
+ * queue stopped: it may still run descriptors and write their results.
+ */
+static int wq_hw_disable(struct idxd_ims_wq *wq)
 {
 	u32 mask = idxd_ims_cmd_wq_mask_operand(wq->id);
 
 	lockdep_assert_held(&wq->conf->lock);
 
 	conf_cmd(wq->conf, IDXD_CMD_DRAIN_WQ, mask, "drain wq");
-	conf_cmd(wq->conf, IDXD_CMD_DISABLE_WQ, mask, "disable wq");
+	return conf_cmd(wq->conf, IDXD_CMD_DISABLE_WQ, mask, "disable wq");
 }
 
 /**
@@ -369,7 +377,13 @@ void idxd_ims_device_disable(struct idxd_ims_conf *conf)
 		for (i = 0; i < conf->num_wqs; i++) {
 			struct idxd_ims_wq *wq = conf->wqs[i];
 
-			if (!wq->mdev || !wq->enabled)
+			if (!wq->mdev) {
+				/* released, but its disable had failed */
+				if (wq->type == IDXD_WQT_MDEV)
+					wq->enabled = false;
+				continue;
+			}
+			if (!wq->enabled)
 				continue;
 			dev_warn(&wq->dev, "device disabled under a virtual device\n");
 			WRITE_ONCE(wq->mdev_live, false);
@@ -951,29 +965,40 @@ out_unlock:
  *	with idxd_ims_wq_mdev_get()
  * @wq: work queue
  *
- * After this returns the device writes nothing more for the work queue's
- * descriptors and @wq->mdev_halted is not called any more.
+ * @wq->mdev_halted is not called any more after this returns. When it
+ * returns 0 the device writes nothing more for the work queue's
+ * descriptors. When the device did not confirm that the work queue
+ * stopped, the work queue stays enabled and is not given to another
+ * virtual device until the device is disabled.
  *
  * Context: process context; takes &idxd_ims_conf.lock.
+ * Return: 0, or -ENXIO when the device may still run the work queue's
+ * descriptors and write their results: the caller must not free what
+ * they use.
  */
-void idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq)
+int idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq)
 {
 	struct idxd_ims_conf *conf = wq->conf;
 	unsigned long flags;
+	int rc = 0;
 
 	mutex_lock(&conf->lock);
 	WRITE_ONCE(wq->mdev_live, false);
 	if (wq->enabled) {
-		wq_hw_disable(wq);
-		wq->enabled = false;
+		rc = wq_hw_disable(wq);
+		wq->enabled = !!rc;
 	}
 	spin_lock_irqsave(&conf->wq_dma_lock, flags);
 	wq->mdev = NULL;
 	spin_unlock_irqrestore(&conf->wq_dma_lock, flags);
 	wq->mdev_halted = NULL;
 	wq->mdev_pasid_en = false;
-	dev_info(&wq->dev, "released by its virtual device\n");
+	if (rc)
+		dev_err(&wq->dev, "released by its virtual device, but the device did not confirm that it stopped; not reused until the device is disabled\n");
+	else
+		dev_info(&wq->dev, "released by its virtual device\n");
 	mutex_unlock(&conf->lock);
+	return rc;
 }
 
 /**

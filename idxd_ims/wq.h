@@ -348,7 +348,7 @@ struct idxd_ims_wq *idxd_ims_wq_mdev_get(struct idxd_ims_dev *idev,
 					 void *mdev,
 					 void (*halted)(void *mdev),
 					 bool pasid_en, u32 pasid);
-void idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq);
+int idxd_ims_wq_mdev_put(struct idxd_ims_wq *wq);
 unsigned int idxd_ims_wq_mdev_available(struct idxd_ims_dev *idev);
 void idxd_ims_wq_mdev_submit(struct idxd_ims_wq *wq,
 			     const struct idxd_hw_desc *desc);
