@@ -9,11 +9,10 @@
 #            dmaengine WQ, COPIES verified dmatest copies, the guest's WQ
 #            vector and the host IMS entry behind it count every one
 #   reboot   the guest reboots (QEMU resets the device through VFIO), then
-#            the same again
+#            the same again with STEP_COPIES copies, as after each step below
 #   flr      a function level reset from inside the guest (sysfs reset),
-#            then idxd bound again (it has no reset handlers in 6.12) and
-#            dmatest
-#   rebind   the guest unbinds idxd and binds it again, then dmatest
+#            then the guest unbinds idxd and binds it again (it has no
+#            reset handlers in 6.12), enables the slice, runs dmatest
 #   kill     QEMU killed with SIGKILL during dmatest: the host log stays
 #            clean, the mdev is removed, a new one is created and used
 # Any kernel warning in the guest's or the host's log fails the test.
@@ -21,7 +20,9 @@ TEST=test_guest
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/guest_lib.sh"
 
+# verified copies after boot, and after each later step
 COPIES=${GUEST_COPIES:-300}
+STEP_COPIES=${GUEST_STEP_COPIES:-100}
 WQ_SIZE=16
 
 setup_device
@@ -56,29 +57,30 @@ step_ok() {
 	echo "# ok $steps $1"
 }
 
-# guest_dmatest STEP: COPIES verified copies in the guest, each counted by
-# the guest's WQ vector and by the host IMS entry
+# guest_dmatest STEP N: N verified copies in the guest, each counted by the
+# guest's WQ vector and by the host IMS entry
 guest_dmatest() {
 	_host0=$(host_ims_count)
 	guest_cmd wq_irqs || fail "$1: cannot read the guest's interrupts"
 	_guest0=$(guest_value wq_irqs)
-	guest_cmd dmatest $COPIES || fail "$1: dmatest in the guest failed"
+	guest_cmd dmatest "$2" || fail "$1: dmatest in the guest failed"
 	[ "$(guest_value failures)" = 0 ] ||
 		fail "$1: dmatest in the guest counted $(guest_value failures) failures"
 	_guest=$(($(guest_value wq_irqs) - _guest0))
 	_host=$(($(host_ims_count) - _host0))
-	log "$1: $COPIES copies, guest WQ vector +$_guest, host IMS entry +$_host"
-	[ "$_guest" -eq $COPIES ] ||
-		fail "$1: the guest's WQ vector counted $_guest interrupts for $COPIES copies"
-	[ "$_host" -eq $COPIES ] ||
-		fail "$1: the host IMS entry counted $_host interrupts for $COPIES copies"
+	log "$1: $2 copies, guest WQ vector +$_guest, host IMS entry +$_host"
+	[ "$_guest" -eq "$2" ] ||
+		fail "$1: the guest's WQ vector counted $_guest interrupts for $2 copies"
+	[ "$_host" -eq "$2" ] ||
+		fail "$1: the host IMS entry counted $_host interrupts for $2 copies"
 }
 
-# guest_bringup STEP: probe and enable in a freshly booted guest, dmatest
+# guest_bringup STEP N: probe and enable in a freshly booted guest, then N
+# copies
 guest_bringup() {
 	guest_cmd probe || fail "$1: the guest's idxd did not probe the slice"
 	guest_cmd enable || fail "$1: accel-config could not enable the slice"
-	guest_dmatest "$1"
+	guest_dmatest "$1" "$2"
 }
 
 host_mark=$(log_mark)
@@ -93,32 +95,27 @@ log "mdev $uuid, guest vector 1 on IMS entry $ims_idx, pasid $(mdev_attr "$uuid"
 # --- boot ---
 guest_start "$uuid"
 guest_wait_ready
-guest_bringup boot
+guest_bringup boot $COPIES
 step_ok boot
 
 # --- reboot: QEMU resets the device on the way ---
 guest_cmd reboot || fail "reboot: the guest refused to reboot"
 guest_wait_ready
-guest_bringup reboot
+guest_bringup reboot $STEP_COPIES
 step_ok reboot
 
 # --- a function level reset from inside the guest; idxd in 6.12 has no
-# reset handlers, so it is bound again to use the device after it ---
+# reset handlers, so the guest unbinds and binds it again to use the
+# device after it (the guest's rebind of idxd, checked on the way) ---
 guest_cmd flr || fail "flr: the guest could not reset the slice"
 case "$(guest_value reset_method)" in
 *flr*) ;;
 *) fail "flr: the slice's reset methods are '$(guest_value reset_method)', no flr" ;;
 esac
-guest_cmd rebind || fail "flr: binding idxd again after the reset failed"
+guest_cmd rebind || fail "flr: unbinding and binding idxd again after the reset failed"
 guest_cmd enable || fail "flr: accel-config could not enable the slice after the reset"
-guest_dmatest flr
-step_ok flr
-
-# --- the guest unbinds and rebinds idxd ---
-guest_cmd rebind || fail "rebind: unbinding and binding idxd in the guest failed"
-guest_cmd enable || fail "rebind: accel-config could not enable the slice again"
-guest_dmatest rebind
-step_ok rebind
+guest_dmatest flr $STEP_COPIES
+step_ok "flr, rebind"
 
 # --- QEMU killed during dmatest ---
 submitted=$(mdev_attr "$uuid" submitted)
@@ -139,4 +136,4 @@ mdev_create || fail "kill: cannot create a new mdev: $MDEV_ERR"
 run_guest "$MDEV_UUID" ops || fail "kill: the new mdev does not work"
 step_ok kill
 
-pass "upstream idxd in a nested guest: boot, reboot, flr, rebind, kill ($steps steps)"
+pass "upstream idxd in a nested guest: boot, reboot, flr and rebind, kill ($steps steps)"
