@@ -21,7 +21,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 qemu=$1 kernel=$2 initrd=$3 setup=$4 mode=$5 outdir=$6 tests=${7:-}
+# the nested guest of the guest setup needs longer, on a loaded machine
 timeout=${IDXD_IMS_VM_TIMEOUT:-1800}
+[ "$setup" = guest ] && timeout=${IDXD_IMS_VM_TIMEOUT:-3000}
 mkdir -p "$outdir"
 console=$outdir/console.log tap=$outdir/tap.log
 : > "$console"

@@ -45,6 +45,10 @@ fail() {
 	exit $KSFT_FAIL
 }
 
+# the kselftest runner ends a test that runs too long with SIGTERM: stop
+# the guest on the way out then too
+trap 'exit 143' TERM
+
 guest_seq=0
 guest_qemu_pid=
 guest_reader_pid=
@@ -70,8 +74,9 @@ guest_start() {
 	rm -f "$GRUN/agent.in" "$GRUN/agent.out"
 	mkfifo "$GRUN/agent.in" "$GRUN/agent.out" || fail "mkfifo in $GRUN"
 	: > "$GRUN/agent.log"
-	# QEMU opens both ends read-write; the reader ends when QEMU does
-	cat "$GRUN/agent.out" >> "$GRUN/agent.log" &
+	# QEMU opens both ends read-write; the reader ends when QEMU does.
+	# Neither holds the test's output open: the runner waits for that.
+	cat "$GRUN/agent.out" >> "$GRUN/agent.log" 2> /dev/null &
 	guest_reader_pid=$!
 	"$GUEST_QEMU" -machine q35 -accel "$GUEST_ACCEL" -cpu max -smp 1 \
 		-m "$GUEST_MEM" -nodefaults -display none -L "$GUEST_DIR/firmware" \
@@ -81,7 +86,7 @@ guest_start() {
 		-serial "file:$GRUN/console.log" \
 		-chardev "pipe,id=agent,path=$GRUN/agent" -serial chardev:agent \
 		-device "vfio-pci,sysfsdev=$MDEV_DEVS/$1" \
-		> "$GRUN/qemu.log" 2>&1 &
+		< /dev/null > "$GRUN/qemu.log" 2>&1 &
 	guest_qemu_pid=$!
 	# held open read-write, so that writing never blocks on a dead QEMU
 	exec 8<> "$GRUN/agent.in"
