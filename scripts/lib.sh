@@ -52,3 +52,34 @@ stage() {
 	log "stage $name: $( [ $rc -eq 0 ] && echo done || echo "FAILED ($rc)" ) in $((SECONDS - start))s"
 	return $rc
 }
+
+# --- initramfs building, for mkinitramfs.sh and mkinitramfs-nested.sh ---
+
+# initramfs_busybox ROOT [SKIP...]: busybox in ROOT/bin with a link for each
+# of its applets but SKIP
+initramfs_busybox() {
+	local root=$1 applet
+	shift
+	mkdir -p "$root/bin"
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		case " busybox $* " in *" $applet "*) continue ;; esac
+		ln -sf /bin/busybox "$root/bin/$applet"
+	done
+}
+
+# initramfs_add_binary ROOT BIN [DEST]: install BIN in ROOT (as DEST) with
+# the shared libraries it needs
+initramfs_add_binary() {
+	local root=$1 bin=$2 dest=${3:-$2} lib
+	install -D -m 0755 "$bin" "$root$dest"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*' | sort -u); do
+		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+	done
+}
+
+# initramfs_pack ROOT OUT: ROOT as a gzip'd newc archive
+initramfs_pack() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+		gzip -1 > "$2"
+}

@@ -25,29 +25,11 @@ FIRMWARE=(/usr/share/qemu/qboot.rom /usr/share/qemu/linuxboot_dma.bin
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# add_binary ROOT BIN [DEST]: install BIN and its shared libraries in ROOT
-add_binary() {
-	local root=$1 bin=$2 dest=${3:-$2} lib
-	install -D -m 0755 "$bin" "$root$dest"
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*' | sort -u); do
-		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
-	done
-}
-
-# pack ROOT OUT: a gzip'd newc archive of ROOT
-pack() {
-	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
-		gzip -1 > "$2"
-}
-
 # --- the guest's initramfs: only what the agent's commands use ---
 guest=$tmp/guest
 mkdir -p "$guest"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root}
-cp /bin/busybox "$guest/bin/busybox"
-for applet in $(/bin/busybox --list); do
-	[ "$applet" = busybox ] || ln -sf /bin/busybox "$guest/bin/$applet"
-done
-add_binary "$guest" /usr/bin/accel-config
+initramfs_busybox "$guest"
+initramfs_add_binary "$guest" /usr/bin/accel-config
 install -m 0755 "$selftests/guest_agent.sh" "$guest/init"
 install -m 0644 "$selftests/lib.sh" "$guest/lib.sh"
 
@@ -67,9 +49,9 @@ root=$tmp/root
 share=$root/usr/share/idxd_ims/guest
 mkdir -p "$share/firmware"
 install -m 0644 "$bzimage" "$share/bzImage"
-pack "$guest" "$share/initramfs.cpio.gz"
+initramfs_pack "$guest" "$share/initramfs.cpio.gz"
 install -m 0644 "${FIRMWARE[@]}" "$share/firmware/"
-add_binary "$root" "$qemu" /usr/bin/qemu-system-x86_64
-pack "$root" "$out"
+initramfs_add_binary "$root" "$qemu" /usr/bin/qemu-system-x86_64
+initramfs_pack "$root" "$out"
 log "nested guest archive $out: $(du -h "$out" | cut -f1)" \
 	"(guest initramfs $(du -h "$share/initramfs.cpio.gz" | cut -f1))"

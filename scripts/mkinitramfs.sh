@@ -17,24 +17,13 @@ trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,lib64,root}
 mkdir -p "$root/usr/share/idxd_ims"
-cp /bin/busybox "$root/bin/busybox"
-for applet in $(/bin/busybox --list); do
-	case "$applet" in busybox|timeout) continue ;; esac
-	ln -sf /bin/busybox "$root/bin/$applet"
-done
+initramfs_busybox "$root" timeout
 install -m 0755 "$IDXD_IMS_TOP/scripts/vm-timeout.sh" "$root/usr/bin/timeout"
 install -m 0755 "$IDXD_IMS_TOP/scripts/vm-init.sh" "$root/init"
 install -m 0755 "$IDXD_IMS_TOP/scripts/vm-demo.sh" "$root/usr/share/idxd_ims/demo.sh"
 
 # Userspace tools the tests drive, with their shared libraries.
-add_binary() {
-	local bin=$1 lib
-	install -D -m 0755 "$bin" "$root$bin"
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*' | sort -u); do
-		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
-	done
-}
-add_binary /usr/bin/accel-config
+initramfs_add_binary "$root" /usr/bin/accel-config
 
 mkdir -p "$root/lib/modules"
 cp -a "$modroot/lib/modules/$kver" "$root/lib/modules/"
@@ -47,6 +36,5 @@ depmod -b "$root" "$kver"
 
 cp -a "$ksft" "$root/kselftest"
 
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
-	gzip -1 > "$out"
+initramfs_pack "$root" "$out"
 log "initramfs $out: $(du -h "$out" | cut -f1)"
