@@ -54,7 +54,7 @@ guest_cmd dmatest "$GUEST_COPIES" noverify > /dev/null ||
 	fail "dmatest in the guest failed"
 guest_ops=$(guest_value iops)
 [ -n "$guest_ops" ] || fail "no result from dmatest in the guest: $GUEST_OUT"
-guest_stop
+guest_kill
 
 echo "memmove 4 KiB one at a time (operations per second)"
 printf '%-58s %10s\n' path ops/s

@@ -33,17 +33,17 @@ GUEST_CMDLINE="console=ttyS0 loglevel=5 panic=-1 oops=panic nokaslr kmemleak=off
 GUEST_CMDLINE="$GUEST_CMDLINE pty.legacy_count=0 i8042.nokbd=1 i8042.noaux=1"
 GUEST_CMDLINE="$GUEST_CMDLINE acpi=off${GUEST_EXTRA_CMDLINE:+ $GUEST_EXTRA_CMDLINE}"
 
-# fail MESSAGE: as lib.sh's, with the end of the guest's console first
-fail() {
+# guest_fail_context: the end of the guest's console and QEMU's messages,
+# shown by fail (lib.sh's FAIL_CONTEXT)
+guest_fail_context() {
 	if [ -n "$GRUN" ] && [ -s "$GRUN/console.log" ]; then
 		tail -n 30 "$GRUN/console.log" | sed 's/^/# guest console: /'
 	fi
 	if [ -n "$GRUN" ] && [ -s "$GRUN/qemu.log" ]; then
 		sed 's/^/# guest QEMU: /' "$GRUN/qemu.log"
 	fi
-	echo "# FAIL $TEST: $*"
-	exit $KSFT_FAIL
 }
+FAIL_CONTEXT=guest_fail_context
 
 # the kselftest runner ends a test that runs too long with SIGTERM: stop
 # the guest on the way out then too
@@ -70,7 +70,7 @@ require_nested_guest() {
 # run's files (console.log, agent.log) are in GRUN. Stopped at exit.
 guest_start() {
 	[ -n "$GRUN" ] || GRUN=$(mktemp -d /tmp/idxd_ims-guest.XXXXXX)
-	at_exit guest_stop
+	at_exit guest_kill
 	rm -f "$GRUN/agent.in" "$GRUN/agent.out"
 	mkfifo "$GRUN/agent.in" "$GRUN/agent.out" || fail "mkfifo in $GRUN"
 	: > "$GRUN/agent.log"
@@ -103,6 +103,7 @@ guest_running() {
 # (the agent prints "agent ready" at every boot)
 guest_wait_ready() {
 	guest_boots=$((guest_boots + 1))
+	_start=$(date +%s)
 	_n=0
 	while [ "$(grep -c '^agent ready' "$GRUN/agent.log")" -lt $guest_boots ]; do
 		guest_running ||
@@ -112,7 +113,7 @@ guest_wait_ready() {
 		sleep 0.5
 		_n=$((_n + 1))
 	done
-	log "guest boot $guest_boots: agent ready after $((_n / 2)) s ($(grep '^agent ready' "$GRUN/agent.log" | tail -n 1 | sed 's/agent ready uptime/guest uptime/') s)"
+	log "guest boot $guest_boots: agent ready after $(($(date +%s) - _start)) s ($(grep '^agent ready' "$GRUN/agent.log" | tail -n 1 | sed 's/agent ready uptime/guest uptime/') s)"
 }
 
 # guest_send COMMAND...: send a command to the agent; sets guest_seq
@@ -149,7 +150,8 @@ guest_value() {
 	echo "$GUEST_OUT" | sed -n "s/^$1 //p" | tail -n 1
 }
 
-# guest_kill: SIGKILL the guest's QEMU and wait for it
+# guest_kill: SIGKILL the guest's QEMU, if there is one, and wait for it
+# (also for at_exit)
 guest_kill() {
 	guest_running || return 0
 	kill -9 "$guest_qemu_pid"
@@ -159,13 +161,7 @@ guest_kill() {
 	wait "$guest_reader_pid" 2> /dev/null
 }
 
-# guest_stop: end the guest, if there is one (for at_exit)
-guest_stop() {
-	guest_kill
-}
-
 # guest_console_splats: the guest kernel's reports of a problem so far
 guest_console_splats() {
-	grep -E 'WARNING:|BUG:|Oops|general protection|Kernel panic|Call Trace:|circular locking|inconsistent lock|sleeping function called' \
-		"$GRUN/console.log"
+	grep -E "$SPLAT_ERE" "$GRUN/console.log"
 }

@@ -42,9 +42,24 @@ skip() {
 	exit $KSFT_SKIP
 }
 
+# A test may set FAIL_CONTEXT to a function that prints what helps to read
+# a failure (a nested guest's console, say); fail runs it first.
+FAIL_CONTEXT=
+
 fail() {
+	[ -n "$FAIL_CONTEXT" ] && $FAIL_CONTEXT
 	echo "# FAIL $TEST: $*"
 	exit $KSFT_FAIL
+}
+
+# The kernel's reports of a problem (the same as scripts/run-vm.sh looks
+# for in the console log), as an extended regular expression.
+SPLAT_ERE='WARNING:|BUG:|Oops|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN|UBSAN|sleeping function called from invalid context|blocked for more than|Call Trace:'
+
+# log_splats MARK: the kernel's reports of a problem after the first MARK
+# lines of the kernel log
+log_splats() {
+	dmesg | tail -n +$(($1 + 1)) | grep -E "$SPLAT_ERE"
 }
 
 pass() {

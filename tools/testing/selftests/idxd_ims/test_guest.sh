@@ -38,8 +38,7 @@ host_ims_count() {
 
 # host_clean STEP: no kernel warning on the host since the test started
 host_clean() {
-	_splat=$(dmesg | tail -n +$((host_mark + 1)) |
-		grep -E 'WARNING:|BUG:|Oops|Call Trace:|circular locking|sleeping function called')
+	_splat=$(log_splats "$host_mark")
 	[ -z "$_splat" ] || fail "$1: the host kernel reported: $_splat"
 }
 
