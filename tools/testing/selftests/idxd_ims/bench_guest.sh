@@ -31,20 +31,10 @@ require_nested_guest
 mdev_setup_wq 1 $WQ_SIZE
 bind_kernel_wqs $WQ_SIZE 0
 
-load_dmatest
-echo 1 > $DMATEST/norandom
-echo 1 > $DMATEST/noverify
-dmatest_start "$(dma_channels)" "$COPIES" 1
-dmatest_finish 600
-host_ops=$(echo "$dmatest_out" | sed -n 's/.*summary [0-9]* tests, 0 failures \([0-9.]*\) iops.*/\1/p')
-[ -n "$host_ops" ] || fail "no clean dmatest summary: $dmatest_out"
+bench_host_copies "$COPIES"
 unload_dmatest
-
 mdev_create || fail "cannot create an mdev: $MDEV_ERR"
-run_guest -b 4096 "$MDEV_UUID" copybench "$COPIES" > /dev/null ||
-	fail "mdev_guest copybench failed"
-mdev_ops=$(echo "$guest_out" | sed -n 's/.*ops_per_s=\([0-9.]*\).*/\1/p')
-[ -n "$mdev_ops" ] || fail "no result from mdev_guest copybench: $guest_out"
+bench_mdev_copies "$MDEV_UUID" "$COPIES"
 
 guest_start "$MDEV_UUID" > /dev/null
 guest_wait_ready > /dev/null

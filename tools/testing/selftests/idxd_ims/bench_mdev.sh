@@ -59,17 +59,8 @@ echo "$host" | awk -v m="$1" -v p="$2" '$1 == "ims" {
 }'
 
 # Data: one copy at a time, 4 KiB, host WQ through dmatest vs the mdev
-load_dmatest
-echo 1 > $DMATEST/norandom
-echo 1 > $DMATEST/noverify
-dmatest_start "$(dma_channels)" "$COPIES" 1
-dmatest_finish 600
-host_ops=$(echo "$dmatest_out" | sed -n 's/.*summary [0-9]* tests, 0 failures \([0-9.]*\) iops.*/\1/p')
-[ -n "$host_ops" ] || fail "no clean dmatest summary: $dmatest_out"
-run_guest -b 4096 "$MDEV_UUID" copybench "$COPIES" > /dev/null ||
-	fail "mdev_guest copybench failed"
-mdev_ops=$(echo "$guest_out" | sed -n 's/.*ops_per_s=\([0-9.]*\).*/\1/p')
-[ -n "$mdev_ops" ] || fail "no result from mdev_guest copybench: $guest_out"
+bench_host_copies "$COPIES"
+bench_mdev_copies "$MDEV_UUID" "$COPIES"
 
 echo "memmove 4 KiB one at a time, $COPIES copies each (operations per second)"
 printf '%-50s %10.0f\n' "host WQ (dmatest, 1 thread, no verify)" "$host_ops"

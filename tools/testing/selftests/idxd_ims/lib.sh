@@ -495,6 +495,30 @@ dmatest_failures() {
 		awk '{ s += $1 } END { print s + 0 }'
 }
 
+# --- copy-rate benchmarks (bench_mdev.sh, bench_guest.sh) ---
+
+# bench_host_copies COUNT: COUNT memmoves of 4 KiB one at a time by one
+# dmatest thread on the host's channel (no verification, fixed size); sets
+# host_ops to the operations per second
+bench_host_copies() {
+	load_dmatest
+	echo 1 > $DMATEST/norandom
+	echo 1 > $DMATEST/noverify
+	dmatest_start "$(dma_channels)" "$1" 1
+	dmatest_finish 600
+	host_ops=$(echo "$dmatest_out" | sed -n 's/.*summary [0-9]* tests, 0 failures \([0-9.]*\) iops.*/\1/p')
+	[ -n "$host_ops" ] || fail "no clean dmatest summary: $dmatest_out"
+}
+
+# bench_mdev_copies UUID COUNT: the same through the mdev UUID from user
+# space (mdev_guest copybench); sets mdev_ops
+bench_mdev_copies() {
+	run_guest -b 4096 "$1" copybench "$2" > /dev/null ||
+		fail "mdev_guest copybench failed"
+	mdev_ops=$(echo "$guest_out" | sed -n 's/.*ops_per_s=\([0-9.]*\).*/\1/p')
+	[ -n "$mdev_ops" ] || fail "no result from mdev_guest copybench: $guest_out"
+}
+
 # --- benchmarks through the debugfs test hook ---
 
 # bench_run HOOK SAMPLES: run the test hook's benchmark HOOK (bench_alloc,
