@@ -95,12 +95,10 @@ wq_chan() {
 	return 1
 }
 
-# cmd_wq_irqs: interrupts of the WQ's vector (upstream names its MSI-X
-# vectors idxd-portal<n>; vector 0, the misc interrupt, is idxd-misc)
+# cmd_wq_irqs: interrupts of the WQ's vector (upstream names its WQ
+# vectors idxd-portal; the misc interrupt is idxd-misc)
 cmd_wq_irqs() {
-	echo "wq_irqs $(awk '$NF ~ /^idxd-portal/ {
-		for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; else break
-	} END { print s + 0 }' /proc/interrupts)"
+	echo "wq_irqs $(irq_count idxd-portal)"
 }
 
 # cmd_dmatest N [noverify]: N copies of 4 KiB by one dmatest thread, each
