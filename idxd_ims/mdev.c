@@ -536,22 +536,28 @@ err_destroy:
 
 /*
  * Removal, in the reverse order of vdev_init(). When the device did not
- * confirm that the work queue stopped, it may still write the bounce
- * buffers and completion records of descriptors in flight: they are left
- * allocated.
+ * confirm that the work queue stopped, descriptors in flight may still
+ * write the bounce buffers and completion records and raise the interrupt
+ * handle of the WQ vector: the buffers are left allocated, and so is the
+ * vector's IMS entry (only its Linux interrupt, which points at @vdev, is
+ * freed), so that no other user gets that handle. The entry comes back
+ * when the device is torn down.
  */
 static void vdev_release(struct vfio_device *core)
 {
 	struct idxd_ims_vdev *vdev = to_vdev(core);
+	struct idxd_ims_irq *wq_irq = vdev->vectors[IDXD_VDEV_VECTOR_WQ];
 	int rc;
 
 	rc = idxd_ims_wq_mdev_put(vdev->wq);
 	cancel_work_sync(&vdev->halt_work);
-	idxd_ims_irq_free(vdev->vectors[IDXD_VDEV_VECTOR_WQ]);
-	if (rc)
+	if (rc) {
+		idxd_ims_irq_release(wq_irq);
 		idxd_vdev_slots_abandon(vdev);
-	else
+	} else {
+		idxd_ims_irq_free(wq_irq);
 		idxd_vdev_slots_free(vdev);
+	}
 	if (vdev->pasid_en)
 		idxd_ims_pasid_vdev_free(vdev->idev, vdev->pasid);
 	mutex_destroy(&vdev->reg_lock);

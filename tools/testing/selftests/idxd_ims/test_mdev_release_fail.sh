@@ -37,9 +37,12 @@ at_exit clear_fail_cmds
 model_set delay-us 60000000
 run_guest "$uuid" inflight close || fail "mdev_guest inflight close failed"
 
+ims_idx=$(mdev_attr "$uuid" vectors | awk '{ print $2 }')
 test_cmd fail_cmds $FAIL_WQ_STOP || fail "test hook: fail_cmds refused"
 mark=$(log_mark)
 mdev_remove "$uuid" || fail "cannot remove the mdev"
+vector_rows_all | awk -v i="$ims_idx" '$1 == i && $3 == "ims" { f = 1 } END { exit !f }' ||
+	fail "IMS entry $ims_idx, whose handle descriptors in flight may still raise, was given back"
 dmesg | tail -n +$((mark + 1)) | grep -q "did not confirm that it stopped" ||
 	fail "the failed disable of the work queue was not reported"
 dmesg | tail -n +$((mark + 1)) | grep -q "leaving them allocated" ||
