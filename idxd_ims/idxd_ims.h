@@ -117,7 +117,11 @@ struct idxd_ims_caps {
  * @kind: IMS entry or fallback MSI-X vector
  * @index: IMS table index or MSI-X table index
  * @virq: Linux interrupt number
- * @int_handle: value to put in a descriptor's int_handle field
+ * @int_handle: value to put in a descriptor's int_handle field; written
+ *	with WRITE_ONCE() at allocation, before the vector is published,
+ *	then only under idxd_ims_dev.irq_lock (handle renewal, the test
+ *	hook's revoke); read with READ_ONCE() without the lock when a
+ *	descriptor is built
  * @pasid: PASID programmed into the IMS entry (valid when @pasid_en)
  * @pasid_en: the IMS entry is bound to @pasid
  * @requested: the Linux interrupt is requested (protected by
@@ -126,7 +130,8 @@ struct idxd_ims_caps {
  *	(protected by idxd_ims_dev.irq_lock)
  * @count: interrupts taken on this vector
  * @thread_fn: threaded handler supplied by the user, may be NULL; it is
- *	called with @dev_id pointing at this structure
+ *	called with @dev_id pointing at this structure; set at allocation,
+ *	constant after
  * @data: opaque pointer for the user of the vector
  * @name: interrupt name shown in /proc/interrupts
  * @node: entry in idxd_ims_dev.irq_list, protected by

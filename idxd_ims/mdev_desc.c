@@ -240,7 +240,6 @@ static u8 vdev_opcode(const struct idxd_hw_desc *desc)
 static void vdev_result_init(struct idxd_vdev_result *res,
 			     const struct idxd_vdev_slot *slot)
 {
-	memset(&res->rec, 0, sizeof(res->rec));
 	res->guest_comp = slot->guest_comp;
 	res->opcode = vdev_opcode(&slot->hw);
 	res->want_record = slot->want_record;
@@ -483,6 +482,7 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
 	if (status) {
 		atomic64_inc(&vdev->rejected);
 		vdev_result_init(&res, slot);
+		memset(&res.rec, 0, sizeof(res.rec));
 		res.rec.status = status;
 		if (status == IDXD_COMP_PAGE_FAULT)
 			res.rec.fault_addr = fault_addr;
