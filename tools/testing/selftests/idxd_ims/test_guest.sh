@@ -60,12 +60,10 @@ step_ok() {
 # guest's WQ vector and by the host IMS entry
 guest_dmatest() {
 	_host0=$(host_ims_count)
-	guest_cmd wq_irqs || fail "$1: cannot read the guest's interrupts"
-	_guest0=$(guest_value wq_irqs)
 	guest_cmd dmatest "$2" || fail "$1: dmatest in the guest failed"
 	[ "$(guest_value failures)" = 0 ] ||
 		fail "$1: dmatest in the guest counted $(guest_value failures) failures"
-	_guest=$(($(guest_value wq_irqs) - _guest0))
+	_guest=$(($(guest_value wq_irqs) - $(guest_value wq_irqs_before)))
 	_host=$(($(host_ims_count) - _host0))
 	log "$1: $2 copies, guest WQ vector +$_guest, host IMS entry +$_host"
 	[ "$_guest" -eq "$2" ] ||
