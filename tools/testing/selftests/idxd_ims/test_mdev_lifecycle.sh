@@ -1,19 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Virtual devices come and go: CYCLES create / use (a few small memmoves
-# through VFIO) / remove cycles, then removal right after descriptors were
-# left in flight (VFIO_DEVICE_RESET, close of the device fd, or both,
-# without waiting), removal of the open device with every slot in flight
-# (the guest gives it back on the request eventfd) and removal racing the
-# guest's open. Every cycle gives the WQ and the IMS entries back:
-# available_instances returns to its starting value and no IMS entry stays
-# in use. The kmemleak scan at the end of the VM run catches leaks.
+# Virtual devices come and go: CYCLES (20, MDEV_CYCLES for more) create /
+# use (a few small memmoves through VFIO) / remove cycles, then removal
+# right after descriptors were left in flight (VFIO_DEVICE_RESET, close of
+# the device fd, or both, without waiting), removal of the open device with
+# every slot in flight (the guest gives it back on the request eventfd) and
+# removal racing the guest's open. Every cycle gives the WQ and the IMS
+# entries back: available_instances returns to its starting value and no
+# IMS entry stays in use. The kmemleak scan at the end of the VM run
+# catches leaks.
 TEST=test_mdev_lifecycle
 . "$(dirname "$0")/lib.sh"
 
 WQ_SIZE=16
-CYCLES=${MDEV_CYCLES:-100}
+CYCLES=${MDEV_CYCLES:-20}
 
 setup_device
 require_ims
