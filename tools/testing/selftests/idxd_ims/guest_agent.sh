@@ -14,8 +14,9 @@
 # and "agent ready uptime <seconds>" each time the guest has booted.
 # Commands:
 #   probe            load idxd, print "device <dsaN> <pci address>"
-#   enable           accel-config: wq0.0 a dedicated dmaengine kernel WQ,
-#                    enable the device and the WQ
+#   enable [wq]      accel-config: wq0.0 a dedicated dmaengine kernel WQ,
+#                    enable the device and the WQ; with "wq" only the WQ
+#                    (the device is enabled by idxd's probe, see below)
 #   dmatest N [noverify]
 #                    N verified dmatest copies of 4 KiB on the WQ's channel
 #                    (not verified, of a fixed size, with noverify); prints
@@ -67,24 +68,32 @@ cmd_probe() {
 	echo "device $dev $bdf"
 }
 
-# cmd_enable: idxd enables a device that is not configurable (the slice)
-# when it probes it: the dsa bus binds it to the idxd device driver at once.
-# accel-config enable-device refuses a device that is enabled already, so
-# it is disabled first, which accel-config also does.
+# cmd_enable [wq]: idxd enables a device that is not configurable (the
+# slice) when it probes it: the dsa bus binds it to the idxd device driver
+# at once. accel-config enable-device refuses a device that is enabled
+# already, so it is disabled first, which accel-config also does. With
+# "wq" the device is left as the probe enabled it and only the WQ is
+# configured and enabled (two runs of accel-config instead of four).
 cmd_enable() {
 	dev=$(state_get dev)
 	[ -n "$dev" ] || fail "no device: run probe first"
 	id=${dev#dsa}
 	wq=wq$id.0
-	if [ "$(cat /sys/bus/dsa/devices/$dev/state)" = enabled ]; then
+	read -r state < "/sys/bus/dsa/devices/$dev/state"
+	if [ "$1" = wq ]; then
+		[ "$state" = enabled ] || fail "$dev is '$state' after its probe"
+	elif [ "$state" = enabled ]; then
 		accel-config disable-device "$dev" ||
 			fail "accel-config disable-device $dev"
 	fi
 	accel-config config-wq "$dev/$wq" --type=kernel --name=$WQ_NAME \
 		--driver-name=dmaengine || fail "accel-config config-wq $dev/$wq"
-	accel-config enable-device "$dev" || fail "accel-config enable-device $dev"
+	if [ "$1" != wq ]; then
+		accel-config enable-device "$dev" ||
+			fail "accel-config enable-device $dev"
+	fi
 	accel-config enable-wq "$dev/$wq" || fail "accel-config enable-wq $dev/$wq"
-	state=$(cat /sys/bus/dsa/devices/$wq/state)
+	read -r state < "/sys/bus/dsa/devices/$wq/state"
 	[ "$state" = enabled ] || fail "$wq is '$state' after enable-wq"
 	echo "enabled $dev $wq"
 }
@@ -92,7 +101,7 @@ cmd_enable() {
 # wq_chan: the dmaengine channel of wq0.0, the guest's only one
 wq_chan() {
 	for c in /sys/class/dma/dma*chan*; do
-		[ -e "$c" ] && basename "$c" && return 0
+		[ -e "$c" ] && echo "${c##*/}" && return 0
 	done
 	return 1
 }
@@ -125,16 +134,10 @@ cmd_wq_irqs() {
 }
 
 # dmatest_summary CHAN: the last dmatest summary line of CHAN's first
-# thread in the kernel log
+# thread in the kernel log (grep, not a read loop: the shell's read takes
+# a system call per byte)
 dmatest_summary() {
-	dmesg > "$STATE/dmesg"
-	_last=
-	while IFS= read -r _l; do
-		case "$_l" in
-		*"dmatest: $1-copy0: summary "*) _last=$_l ;;
-		esac
-	done < "$STATE/dmesg"
-	echo "$_last"
+	dmesg | grep -F "dmatest: $1-copy0: summary " | tail -n 1
 }
 
 # cmd_dmatest N [noverify]: N copies of 4 KiB by one dmatest thread, each

@@ -8,11 +8,13 @@
 #   boot     idxd probes the slice, accel-config enables the device and a
 #            dmaengine WQ, COPIES verified dmatest copies, the guest's WQ
 #            vector and the host IMS entry behind it count every one
-#   reboot   the guest reboots (QEMU resets the device through VFIO), then
-#            the same again with STEP_COPIES copies, as after each step below
+#   reboot   the guest reboots (QEMU resets the device through VFIO), idxd
+#            probes and enables the slice again, accel-config enables the WQ,
+#            then STEP_COPIES copies counted the same way, as after the
+#            next step
 #   flr      a function level reset from inside the guest (sysfs reset),
 #            then the guest unbinds idxd and binds it again (it has no
-#            reset handlers in 6.12), enables the slice, runs dmatest
+#            reset handlers in 6.12) and accel-config enables the WQ
 #   kill     QEMU killed with SIGKILL during dmatest: the host log stays
 #            clean, the mdev is removed, a new one is created and used
 # Any kernel warning in the guest's or the host's log fails the test.
@@ -22,7 +24,7 @@ TEST=test_guest
 
 # verified copies after boot, and after each later step
 COPIES=${GUEST_COPIES:-300}
-STEP_COPIES=${GUEST_STEP_COPIES:-100}
+STEP_COPIES=${GUEST_STEP_COPIES:-50}
 WQ_SIZE=16
 
 setup_device
@@ -72,11 +74,11 @@ guest_dmatest() {
 		fail "$1: the host IMS entry counted $_host interrupts for $2 copies"
 }
 
-# guest_bringup STEP N: probe and enable in a freshly booted guest, then N
-# copies
+# guest_bringup STEP N [wq]: probe and enable in a freshly booted guest (the
+# WQ only with "wq"), then N copies
 guest_bringup() {
 	guest_cmd probe || fail "$1: the guest's idxd did not probe the slice"
-	guest_cmd enable || fail "$1: accel-config could not enable the slice"
+	guest_cmd enable $3 || fail "$1: accel-config could not enable the slice"
 	guest_dmatest "$1" "$2"
 }
 
@@ -98,7 +100,7 @@ step_ok boot
 # --- reboot: QEMU resets the device on the way ---
 guest_cmd reboot || fail "reboot: the guest refused to reboot"
 guest_wait_ready
-guest_bringup reboot $STEP_COPIES
+guest_bringup reboot $STEP_COPIES wq
 step_ok reboot
 
 # --- a function level reset from inside the guest; idxd in 6.12 has no
@@ -110,7 +112,7 @@ case "$(guest_value reset_method)" in
 *) fail "flr: the slice's reset methods are '$(guest_value reset_method)', no flr" ;;
 esac
 guest_cmd rebind || fail "flr: unbinding and binding idxd again after the reset failed"
-guest_cmd enable || fail "flr: accel-config could not enable the slice after the reset"
+guest_cmd enable wq || fail "flr: accel-config could not enable the WQ after the reset"
 guest_dmatest flr $STEP_COPIES
 step_ok "flr, rebind"
 
