@@ -42,8 +42,8 @@ cmdline+=" IDXD_IMS_MODE=$mode IDXD_IMS_SETUP=$setup"
 cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"
 [ -n "${IDXD_IMS_BENCH:-}" ] && cmdline+=" IDXD_IMS_BENCH=$IDXD_IMS_BENCH"
-mem=2048
-args=(-machine q35 -accel tcg -cpu max -smp 2
+mem=2048 accel=tcg
+args=(-machine q35 -cpu max -smp 2
       -nodefaults -display none -no-reboot
       -L /usr/share/seabios -L /usr/share/qemu)
 case "$setup" in
@@ -55,6 +55,10 @@ guest)
 	args+=(-device intel-iommu,intremap=on)
 	cmdline+=" intel_iommu=on"
 	mem=3072
+	# the nested QEMU's translations are code that this QEMU has to
+	# translate once more: room for them all, so that they are not
+	# thrown away and translated again (2 GiB is TCG's most)
+	accel=tcg,tb-size=2048
 	;;
 vtdpasid)
 	# Scalable mode with PASID: the kernel gets a system PASID and one
@@ -71,7 +75,7 @@ noopt)
 	die "unknown setup '$setup' (vtd, vtdpasid, noiommu, noopt or guest)"
 	;;
 esac
-args+=(-m "$mem")
+args+=(-accel "$accel" -m "$mem")
 args+=(-device intel-dsa,id=dsa0 -kernel "$kernel" -initrd "$initrd")
 
 # The QMP and control sockets live in OUTDIR, one pair per VM, unless that
