@@ -16,11 +16,14 @@ eval "$("$IDXD_IMS_TOP/scripts/build-kernel.sh" --env)" ||
 cd "$IDXD_IMS_TOP"
 
 cache=$IDXD_IMS_CACHE/lint
-# shellcheck disable=SC2046 # one path per word
+sources=$(git ls-files 'idxd_ims/*.c' 'idxd_ims/*.h' \
+	'tools/testing/selftests/idxd_ims/*.c' \
+	'tools/testing/selftests/idxd_ims/*.h' 'scripts/runner-selftest/*.c')
+patches=$(git ls-files 'kernel/patches/*.patch' 'kernel/fixes/*.patch')
+# shellcheck disable=SC2086 # one path per word
 key=$(printf '%s\n' "$KBUILD" "$(sparse --version 2>&1)" "$(gcc --version | head -n 1)" \
-	"$(hash_inputs "$0" Kbuild Makefile $(git ls-files idxd_ims \
-		tools/testing/selftests/idxd_ims scripts/runner-selftest \
-		kernel/patches kernel/fixes))" | sha256sum | cut -c1-16)
+	"$(hash_inputs "$0" Kbuild Makefile idxd_ims/Kbuild $sources $patches)" |
+	sha256sum | cut -c1-16)
 if [ -f "$cache/passed" ] && [ "$(cat "$cache/passed")" = "$key" ] &&
    [ -f "$cache/result.tap" ]; then
 	echo "# sources, tools and lint unchanged since the last clean run ($key): not linting again"
@@ -49,14 +52,11 @@ lint_all() {
 	checkpatch=("$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet
 		    --show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG)
 
-	sources=$(git ls-files 'idxd_ims/*.c' 'idxd_ims/*.h' \
-		'tools/testing/selftests/idxd_ims/*.c' \
-		'tools/testing/selftests/idxd_ims/*.h' 'scripts/runner-selftest/*.c')
 	for f in $sources; do
 		"${checkpatch[@]}" -f "$f" > "$tmp/log" 2>&1
 		report "checkpatch --strict $f" "$tmp/log"
 	done
-	for f in $(git ls-files 'kernel/patches/*.patch' 'kernel/fixes/*.patch'); do
+	for f in $patches; do
 		GIT_DIR=/nonexistent "$KSRC/scripts/checkpatch.pl" --strict --quiet --no-tree "$f" \
 			> "$tmp/log" 2>&1
 		report "checkpatch --strict $f" "$tmp/log"
