@@ -109,14 +109,13 @@ stage vm-image "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" $nested_qemu ||
 tests=
 [ -n "$T" ] && tests=$(echo "$T" | sed 's/[^,][^,]*/idxd_ims:&/g')
 # The setups boot in parallel: a TCG guest running one test at a time keeps
-# about one host core busy. The nested guest's setup and vtd take longest
-# (about 450 and 350 CPU seconds), so they start first and keep a core
-# each; the short setups, the lint and the runner's self-test share what is
-# left at a lower priority (nice) and finish on both cores after them.
+# about one host core busy. The nested guest's setup takes longest, so it
+# starts first and keeps its core; the others, the lint and the runner's
+# self-test share what is left at a lower priority (nice).
 ordered_setups=$(for setup in $setups; do
-	case "$setup" in guest | vtd) echo "$setup" ;; esac
+	[ "$setup" = guest ] && echo guest
 done; for setup in $setups; do
-	case "$setup" in guest | vtd) ;; *) echo "$setup" ;; esac
+	[ "$setup" = guest ] || echo "$setup"
 done)
 for setup in $ordered_setups; do
 	setup_tests=$tests initrd=$work/initramfs.cpio.gz prio=
@@ -129,11 +128,11 @@ for setup in $ordered_setups; do
 		*) setup_tests="!$GUEST_TESTS" ;;
 		esac
 	fi
-	case "$setup" in
-	guest) initrd=$work/initramfs-nested.cpio.gz ;;
-	vtd) ;;
-	*) prio="nice -n 10" ;;
-	esac
+	if [ "$setup" = guest ]; then
+		initrd=$work/initramfs-nested.cpio.gz
+	else
+		prio="nice -n 10"
+	fi
 	stage "vm-$setup" $prio "$IDXD_IMS_TOP/scripts/run-vm.sh" "$QEMU" \
 		"$BZIMAGE" "$initrd" "$setup" test "$work/vm-$setup" \
 		"$setup_tests" &
