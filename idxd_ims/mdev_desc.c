@@ -121,6 +121,16 @@ err_free:
 	return -ENOMEM;
 }
 
+/* Drop the slots' bookkeeping; the DMA memory is the caller's business. */
+static void vdev_slots_forget(struct idxd_ims_vdev *vdev)
+{
+	vdev->comps = NULL;
+	kfree(vdev->slots);
+	vdev->slots = NULL;
+	vdev->num_slots = 0;
+	INIT_LIST_HEAD(&vdev->free_slots);
+}
+
 /**
  * idxd_vdev_slots_free() - free what idxd_vdev_slots_alloc() allocated
  * @vdev: virtual device whose work queue no longer runs its descriptors
@@ -144,11 +154,7 @@ void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev)
 	if (vdev->comps)
 		dma_free_coherent(dev, vdev_comps_size(vdev), vdev->comps,
 				  vdev->comps_dma);
-	vdev->comps = NULL;
-	kfree(vdev->slots);
-	vdev->slots = NULL;
-	vdev->num_slots = 0;
-	INIT_LIST_HEAD(&vdev->free_slots);
+	vdev_slots_forget(vdev);
 }
 
 /**
@@ -170,11 +176,7 @@ void idxd_vdev_slots_abandon(struct idxd_ims_vdev *vdev)
 
 	dev_err(vdev->vdev.dev, "the device may still write %zu bytes of bounce buffers and completion records: leaving them allocated\n",
 		bytes);
-	vdev->comps = NULL;
-	kfree(vdev->slots);
-	vdev->slots = NULL;
-	vdev->num_slots = 0;
-	INIT_LIST_HEAD(&vdev->free_slots);
+	vdev_slots_forget(vdev);
 }
 
 static bool vdev_idle(struct idxd_ims_vdev *vdev)
