@@ -5,6 +5,8 @@
  * /sys/kernel/debug/idxd_ims/<pci-device>/
  *   vectors  (read)  completion vectors in use: index, Linux irq, kind,
  *                    PASID, IMS control word, mask state, interrupt count
+ *   fired    (read)  "<index> <interrupts>" for each vector the last
+ *                    fire_all fired
  *   test     (write) one command per write:
  *            alloc <n> [<pasid>]   allocate n test vectors (optionally
  *                                  bound to <pasid>; default: driver
@@ -20,6 +22,10 @@
  *                                  up to 1 s for the interrupt count to
  *                                  move, plus 2 ms for a duplicate; the
  *                                  count itself is not checked
+ *            fire_all              fire every (unrequested) test vector
+ *                                  once, 128 at a time, each then freed
+ *                                  and allocated again; what each took
+ *                                  is in "fired"
  *            mask <index> / unmask <index>
  *                                  mask or unmask a requested vector in the
  *                                  device; repeating either changes nothing
@@ -73,6 +79,9 @@
 #define IDXD_IMS_FIRE_TIMEOUT_MS	5000
 #define IDXD_IMS_FIRE_IRQ_WAIT_MS	1000
 #define IDXD_IMS_FIRE_SETTLE_US		2000
+#define IDXD_IMS_FIRE_BATCH		128U
+#define IDXD_IMS_FIRED_INDEX		GENMASK(31, 16)
+#define IDXD_IMS_FIRED_COUNT		GENMASK(15, 0)
 #define IDXD_IMS_BAD_HANDLE_MAX		8
 #define IDXD_IMS_BENCH_MAX_SAMPLES	10000
 #define IDXD_IMS_BENCH_WARMUP		8
@@ -210,17 +219,75 @@ static void idxd_ims_test_prep_noop(struct idxd_ims_dev *idev,
 			     FIELD_PREP(IDXD_DESC_OPCODE, IDXD_OP_NOOP);
 }
 
-/* Submit a NOOP with a completion interrupt on @irq and wait for its record. */
+/*
+ * Submit a NOOP with a completion interrupt on @irq and wait for its record
+ * at @comp. A descriptor that timed out may still write the record: on
+ * -ETIMEDOUT the caller must keep @comp.
+ */
+static int idxd_ims_test_noop(struct idxd_ims_dev *idev,
+			      struct idxd_ims_irq *irq,
+			      struct idxd_hw_completion *comp,
+			      dma_addr_t comp_dma)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct idxd_hw_desc desc = { };
+	unsigned long timeout;
+	u8 status;
+	int ret;
+
+	WRITE_ONCE(comp->status, 0);
+	idxd_ims_test_prep_noop(idev, &desc);
+	desc.completion_addr = comp_dma;
+	desc.int_handle = READ_ONCE(irq->int_handle);
+
+	ret = idxd_ims_wq_submit_desc(idev, &desc, irq->kind);
+	if (ret) {
+		dev_info(dev, "test hook: cannot submit a NOOP (%d); is a kernel WQ enabled?\n",
+			 ret);
+		return ret;
+	}
+
+	timeout = jiffies + msecs_to_jiffies(IDXD_IMS_FIRE_TIMEOUT_MS);
+	while (!(status = READ_ONCE(comp->status))) {
+		if (time_after(jiffies, timeout))
+			return -ETIMEDOUT;
+		usleep_range(50, 200);
+	}
+	status &= IDXD_COMP_STATUS_MASK;
+	if (status != IDXD_COMP_SUCCESS) {
+		dev_info(dev, "test hook: NOOP on vector %u completed with status %#x\n",
+			 irq->index, status);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Wait up to IDXD_IMS_FIRE_IRQ_WAIT_MS for the interrupt count of @irq to
+ * pass @count; @timeout, when not 0, is a deadline shared with other waits.
+ */
+static void idxd_ims_test_wait_count(struct idxd_ims_irq *irq, s64 count,
+				     unsigned long timeout)
+{
+	while (atomic64_read(&irq->count) == count &&
+	       time_before(jiffies, timeout))
+		usleep_range(50, 200);
+}
+
+/* leave room for a duplicate interrupt to show up in the counts */
+static void idxd_ims_test_settle(void)
+{
+	usleep_range(IDXD_IMS_FIRE_SETTLE_US, 2 * IDXD_IMS_FIRE_SETTLE_US);
+}
+
+/* fire <index>: a NOOP with a completion interrupt on a requested vector */
 static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
 			      struct idxd_ims_irq *irq)
 {
 	struct device *dev = &idev->pdev->dev;
 	struct idxd_hw_completion *comp;
-	struct idxd_hw_desc desc = { };
-	unsigned long timeout;
 	dma_addr_t comp_dma;
 	s64 count;
-	u8 status;
 	int ret;
 
 	if (!READ_ONCE(irq->requested))
@@ -231,43 +298,154 @@ static int idxd_ims_test_fire(struct idxd_ims_dev *idev,
 	if (!comp)
 		return -ENOMEM;
 
-	idxd_ims_test_prep_noop(idev, &desc);
-	desc.completion_addr = comp_dma;
-	desc.int_handle = READ_ONCE(irq->int_handle);
 	count = atomic64_read(&irq->count);
-
-	ret = idxd_ims_wq_submit_desc(idev, &desc, irq->kind);
-	if (ret) {
-		dev_info(dev, "test hook: cannot submit a NOOP (%d); is a kernel WQ enabled?\n",
-			 ret);
-		goto out_free;
+	ret = idxd_ims_test_noop(idev, irq, comp, comp_dma);
+	if (!ret) {
+		idxd_ims_test_wait_count(irq, count, jiffies +
+				msecs_to_jiffies(IDXD_IMS_FIRE_IRQ_WAIT_MS));
+		idxd_ims_test_settle();
 	}
 
-	timeout = jiffies + msecs_to_jiffies(IDXD_IMS_FIRE_TIMEOUT_MS);
-	while (!(status = READ_ONCE(comp->status))) {
-		if (time_after(jiffies, timeout)) {
-			ret = -ETIMEDOUT;
-			goto out_free;
-		}
-		usleep_range(50, 200);
-	}
-	status &= IDXD_COMP_STATUS_MASK;
-	if (status != IDXD_COMP_SUCCESS) {
-		dev_info(dev, "test hook: NOOP on vector %u completed with status %#x\n",
-			 irq->index, status);
-		ret = -EIO;
-		goto out_free;
+	if (ret != -ETIMEDOUT)
+		dma_free_coherent(dev, IDXD_IAX_COMP_SIZE, comp, comp_dma);
+	return ret;
+}
+
+/*
+ * Fire the first @n vectors of the test list, which are not requested:
+ * request each, submit a NOOP with a completion interrupt on each, wait
+ * for all the interrupts and a duplicate, and store each vector's index
+ * and the interrupts it took in @fired.
+ */
+static int idxd_ims_test_fire_batch(struct idxd_ims_dev *idev,
+				    unsigned int n, u32 *fired,
+				    struct idxd_hw_completion *comp,
+				    dma_addr_t comp_dma)
+{
+	struct idxd_ims_test_vec *vec;
+	unsigned long timeout;
+	unsigned int i;
+	s64 taken;
+	int ret;
+
+	lockdep_assert_held(&idev->test_irq_lock);
+
+	/* @fired holds the counts before the NOOPs until they are in */
+	i = 0;
+	list_for_each_entry(vec, &idev->test_irqs, node) {
+		if (i == n)
+			break;
+		ret = idxd_ims_irq_request(vec->irq);
+		if (ret)
+			return ret;
+		fired[i++] = atomic64_read(&vec->irq->count);
+		ret = idxd_ims_test_noop(idev, vec->irq, comp, comp_dma);
+		if (ret)
+			return ret;
 	}
 
 	timeout = jiffies + msecs_to_jiffies(IDXD_IMS_FIRE_IRQ_WAIT_MS);
-	while (atomic64_read(&irq->count) == count &&
-	       time_before(jiffies, timeout))
-		usleep_range(50, 200);
-	/* leave room for a duplicate interrupt to show up in the count */
-	usleep_range(IDXD_IMS_FIRE_SETTLE_US, 2 * IDXD_IMS_FIRE_SETTLE_US);
+	i = 0;
+	list_for_each_entry(vec, &idev->test_irqs, node) {
+		if (i == n)
+			break;
+		idxd_ims_test_wait_count(vec->irq, fired[i++], timeout);
+	}
+	idxd_ims_test_settle();
 
-out_free:
-	/* a timed-out descriptor may still write its record: keep the buffer */
+	i = 0;
+	list_for_each_entry(vec, &idev->test_irqs, node) {
+		if (i == n)
+			break;
+		taken = atomic64_read(&vec->irq->count) - fired[i];
+		fired[i++] = FIELD_PREP(IDXD_IMS_FIRED_INDEX, vec->irq->index) |
+			     FIELD_PREP(IDXD_IMS_FIRED_COUNT,
+					clamp_t(s64, taken, 0, U16_MAX));
+	}
+	return 0;
+}
+
+/*
+ * Free the first @n test vectors and allocate as many (with the same PASID
+ * binding) at the end of the list.
+ */
+static int idxd_ims_test_replace(struct idxd_ims_dev *idev, unsigned int n)
+{
+	struct idxd_ims_test_vec *vec;
+	bool pasid_en;
+	u32 pasid;
+	int ret;
+
+	lockdep_assert_held(&idev->test_irq_lock);
+
+	while (n--) {
+		vec = list_first_entry(&idev->test_irqs,
+				       struct idxd_ims_test_vec, node);
+		pasid_en = vec->irq->pasid_en;
+		pasid = vec->irq->pasid;
+		idxd_ims_free_test_vec(idev, vec);
+		ret = idxd_ims_test_alloc(idev, 1, pasid_en, pasid);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * fire_all: fire every test vector once, none of which may be requested.
+ * The CPUs have far fewer interrupt vectors than the IMS table has
+ * entries, and a Linux interrupt keeps its CPU vector from its first
+ * request until it is freed; so the vectors are fired
+ * IDXD_IMS_FIRE_BATCH at a time, and each fired one is then freed and
+ * allocated again (in a full table it gets its index back) as a
+ * never-requested vector at the end of the list. @test_fired gets what
+ * each fired vector took, also when a batch fails.
+ */
+static int idxd_ims_test_fire_all(struct idxd_ims_dev *idev)
+{
+	struct device *dev = &idev->pdev->dev;
+	struct idxd_hw_completion *comp;
+	struct idxd_ims_test_vec *vec;
+	unsigned int total = 0, done, n;
+	dma_addr_t comp_dma;
+	u32 *fired;
+	int ret = 0;
+
+	lockdep_assert_held(&idev->test_irq_lock);
+
+	list_for_each_entry(vec, &idev->test_irqs, node) {
+		if (vec->irq->requested)
+			return -EBUSY;
+		total++;
+	}
+	if (!total)
+		return -ENOENT;
+
+	fired = kvcalloc(total, sizeof(*fired), GFP_KERNEL);
+	if (!fired)
+		return -ENOMEM;
+	comp = dma_alloc_coherent(dev, IDXD_IAX_COMP_SIZE, &comp_dma,
+				  GFP_KERNEL);
+	if (!comp) {
+		kvfree(fired);
+		return -ENOMEM;
+	}
+	kvfree(idev->test_fired);
+	idev->test_fired = fired;
+	idev->test_nfired = 0;
+
+	for (done = 0; done < total; done += n) {
+		n = min(total - done, IDXD_IMS_FIRE_BATCH);
+		ret = idxd_ims_test_fire_batch(idev, n, fired + done, comp,
+					       comp_dma);
+		if (ret)
+			break;
+		idev->test_nfired = done + n;
+		ret = idxd_ims_test_replace(idev, n);
+		if (ret)
+			break;
+	}
+
 	if (ret != -ETIMEDOUT)
 		dma_free_coherent(dev, IDXD_IAX_COMP_SIZE, comp, comp_dma);
 	return ret;
@@ -657,6 +835,8 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 	}
 	if (!strcmp(verb, "bad_template"))
 		return arg ? -EINVAL : idxd_ims_try_bad_template(idev);
+	if (!strcmp(verb, "fire_all"))
+		return arg ? -EINVAL : idxd_ims_test_fire_all(idev);
 	if (!strcmp(verb, "bench_alloc") || !strcmp(verb, "bench_latency"))
 		return idxd_ims_test_bench(idev, verb, arg);
 	return idxd_ims_test_vec_cmd(idev, verb, arg);
@@ -687,6 +867,25 @@ static ssize_t idxd_ims_test_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : len;
 }
 
+/* fired: "<index> <interrupts>" per vector fired by the last fire_all */
+static int idxd_ims_fired_show(struct seq_file *s, void *unused)
+{
+	struct idxd_ims_dev *idev = s->private;
+	unsigned int i;
+	u32 fired;
+
+	mutex_lock(&idev->test_irq_lock);
+	for (i = 0; i < idev->test_nfired; i++) {
+		fired = idev->test_fired[i];
+		seq_printf(s, "%lu %lu\n",
+			   FIELD_GET(IDXD_IMS_FIRED_INDEX, fired),
+			   FIELD_GET(IDXD_IMS_FIRED_COUNT, fired));
+	}
+	mutex_unlock(&idev->test_irq_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(idxd_ims_fired);
+
 static const struct file_operations idxd_ims_test_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
@@ -705,13 +904,16 @@ void idxd_ims_debugfs_add(struct idxd_ims_dev *idev)
 			    &idxd_ims_vectors_fops);
 	debugfs_create_file("test", 0200, idev->dbgfs, idev,
 			    &idxd_ims_test_fops);
+	debugfs_create_file("fired", 0400, idev->dbgfs, idev,
+			    &idxd_ims_fired_fops);
 }
 
 /**
  * idxd_ims_debugfs_remove() - remove the per-device directory
  * @idev: the device
  *
- * Also frees every vector the test hook still holds.
+ * Also frees every vector the test hook still holds, and what fire_all
+ * recorded.
  */
 void idxd_ims_debugfs_remove(struct idxd_ims_dev *idev)
 {
@@ -725,6 +927,9 @@ void idxd_ims_debugfs_remove(struct idxd_ims_dev *idev)
 	mutex_lock(&idev->test_irq_lock);
 	list_for_each_entry_safe(vec, next, &idev->test_irqs, node)
 		idxd_ims_free_test_vec(idev, vec);
+	kvfree(idev->test_fired);
+	idev->test_fired = NULL;
+	idev->test_nfired = 0;
 	mutex_unlock(&idev->test_irq_lock);
 }
 

@@ -188,8 +188,12 @@ struct idxd_ims_irq {
  * @pasid: system PASID used for kernel work (valid when @pasid_enabled)
  * @pasid_enabled: kernel descriptors and IMS entries carry @pasid
  * @dbgfs: per-device debugfs directory
- * @test_irq_lock: protects @test_irqs (debugfs test hook)
+ * @test_irq_lock: protects @test_irqs, @test_fired and @test_nfired
+ *	(debugfs test hook)
  * @test_irqs: vectors allocated through the debugfs test hook
+ * @test_fired: what the last "fire_all" saw, one entry per vector fired:
+ *	IMS index in the upper 16 bits, interrupts counted in the lower 16
+ * @test_nfired: number of entries in @test_fired
  * @test_stall: the threaded handlers of @test_irqs wait while it is set
  *	(test hook "stall"; READ_ONCE()/WRITE_ONCE(), no lock)
  * @test_unstall: woken when @test_stall is cleared
@@ -228,8 +232,10 @@ struct idxd_ims_dev {
 	bool pasid_enabled;
 
 	struct dentry *dbgfs;
-	struct mutex test_irq_lock;	/* @test_irqs */
+	struct mutex test_irq_lock;	/* @test_irqs, @test_fired */
 	struct list_head test_irqs;
+	u32 *test_fired;
+	unsigned int test_nfired;
 	bool test_stall;
 	wait_queue_head_t test_unstall;
 	u32 test_fail_cmds;
