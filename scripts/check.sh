@@ -20,6 +20,12 @@ for arg in "$@"; do
 	esac
 done
 setups=${SETUP:-vtd noiommu noopt vtdpasid guest}
+for setup in $setups; do
+	case "$setup" in
+	vtd | noiommu | noopt | vtdpasid | guest) ;;
+	*) die "unknown setup '$setup' (vtd, noiommu, noopt, vtdpasid or guest)" ;;
+	esac
+done
 # The noopt setup (no remapping, no pci_ims=noremap) only has the tests
 # about IMS being refused and the MSI-X fallback (dmatest, mdev) to run.
 NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh,idxd_ims:test_mdev_fallback.sh
@@ -108,17 +114,11 @@ stage vm-image "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" $nested_qemu ||
 
 tests=
 [ -n "$T" ] && tests=$(echo "$T" | sed 's/[^,][^,]*/idxd_ims:&/g')
-# The setups boot in parallel: a TCG guest running one test at a time keeps
-# about one host core busy. The nested guest's setup takes longest, so it
-# starts first and keeps its core; the others, the lint and the runner's
-# self-test share what is left at a lower priority (nice).
-ordered_setups=$(for setup in $setups; do
-	[ "$setup" = guest ] && echo guest
-done; for setup in $setups; do
-	[ "$setup" = guest ] || echo "$setup"
-done)
-for setup in $ordered_setups; do
-	setup_tests=$tests initrd=$work/initramfs.cpio.gz prio=
+
+# run_setup SETUP: boot the VM of one setup and run its tests
+run_setup() {
+	local setup=$1 setup_tests=$tests initrd=$work/initramfs.cpio.gz prio=
+
 	if [ -z "$T" ]; then
 		case "$setup" in
 		noiommu) setup_tests=$NOIOMMU_TESTS ;;
@@ -135,16 +135,49 @@ for setup in $ordered_setups; do
 	fi
 	stage "vm-$setup" $prio "$IDXD_IMS_TOP/scripts/run-vm.sh" "$QEMU" \
 		"$BZIMAGE" "$initrd" "$setup" test "$work/vm-$setup" \
-		"$setup_tests" &
+		"$setup_tests"
+}
+
+# The jobs run as many at a time as the machine has cores: a TCG guest
+# running one test at a time keeps about one host core busy, and more
+# VMs than cores only share the cores' caches and the guests' timer ticks
+# out to more of them (the same setups took a third more CPU time all at
+# once). Longest first: the nested guest's setup, which keeps its core
+# (the others are niced: it wants a little more than one core), then the
+# other setups, the lint and the runner's self-test.
+jobs=
+for setup in guest vtd noiommu vtdpasid noopt; do
+	case " $setups " in
+	*" $setup "*) jobs="$jobs setup:$setup" ;;
+	esac
 done
 if [ -z "$T" ]; then
-	stage lint nice -n 10 "$IDXD_IMS_TOP/scripts/lint.sh" > "$work/lint.tap"
-	if [ -z "$SETUP" ]; then
+	jobs="$jobs lint"
+	[ -z "$SETUP" ] && jobs="$jobs runner-selftest"
+fi
+max_jobs=${IDXD_IMS_JOBS:-$(nproc)}
+running=0
+for job in $jobs; do
+	if [ "$running" -ge "$max_jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	case "$job" in
+	setup:*)
+		run_setup "${job#setup:}" &
+		;;
+	lint)
+		stage lint nice -n 10 "$IDXD_IMS_TOP/scripts/lint.sh" \
+			> "$work/lint.tap" &
+		;;
+	runner-selftest)
 		stage runner-selftest nice -n 10 \
 			"$IDXD_IMS_TOP/scripts/runner-selftest.sh" "$QEMU" \
-			"$BZIMAGE" "$work" > "$work/runner.tap"
-	fi
-fi
+			"$BZIMAGE" "$work" > "$work/runner.tap" &
+		;;
+	esac
+	running=$((running + 1))
+done
 wait
 for setup in $setups; do
 	if [ -f "$work/vm-$setup/result" ]; then

@@ -42,22 +42,22 @@ test)
 	stty -F $tap raw -echo 2>/dev/null
 	cd /kselftest || exit 1
 	# IDXD_IMS_TESTS: the collection:test entries to run or, when the
-	# list starts with "!", the ones to leave out of all the others
-	set --
+	# list starts with "!", the ones to leave out of all the others. The
+	# runner gets them as its list rather than one -t option each, for
+	# which it starts a grep per test.
 	case "$IDXD_IMS_TESTS" in
+	'')
+		;;
 	'!'*)
-		skip=$(echo "$IDXD_IMS_TESTS" | tr ',' '\n' | sed 's/^!//')
-		for t in $(grep -v -F -x -e "$skip" kselftest-list.txt); do
-			set -- "$@" -t "$t"
-		done
+		echo "$IDXD_IMS_TESTS" | tr ',' '\n' | sed 's/^!//' > /tmp/skip
+		grep -v -F -x -f /tmp/skip kselftest-list.txt > /tmp/list
+		mv /tmp/list kselftest-list.txt
 		;;
 	*)
-		for t in $(echo "$IDXD_IMS_TESTS" | tr ',' ' '); do
-			set -- "$@" -t "$t"
-		done
+		echo "$IDXD_IMS_TESTS" | tr ',' '\n' > kselftest-list.txt
 		;;
 	esac
-	./run_kselftest.sh "$@" > $tap 2>&1
+	./run_kselftest.sh > $tap 2>&1
 	rc=$?
 	kmemleak_report
 	echo "IDXD_IMS_DONE rc=$rc" > $tap
