@@ -5,8 +5,8 @@
 # the kselftests (installed as a kselftest tree), and the initramfs.
 #   build-guest.sh WORKDIR [QEMU]
 # WORKDIR/kernel.env holds the output of build-kernel.sh --env; the result
-# is WORKDIR/initramfs.cpio.gz. With QEMU (the path of the project's QEMU)
-# it also makes WORKDIR/initramfs-nested.cpio.gz: the same initramfs with
+# is WORKDIR/initramfs.cpio. With QEMU (the path of the project's QEMU)
+# it also makes WORKDIR/initramfs-nested.cpio: the same initramfs with
 # what a nested guest on a virtual device needs appended (the guest setup).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,11 +26,11 @@ cp -a "$KSRC/tools/testing/selftests/run_kselftest.sh" \
 	"$KSRC/tools/testing/selftests/kselftest" "$ksft/"
 "${ksft_make[@]}" COLLECTION=idxd_ims emit_tests > "$ksft/kselftest-list.txt"
 mapfile -t modules < <(find "$IDXD_IMS_TOP/idxd_ims" -name '*.ko')
-"$IDXD_IMS_TOP/scripts/mkinitramfs.sh" "$work/initramfs.cpio.gz" \
+"$IDXD_IMS_TOP/scripts/mkinitramfs.sh" "$work/initramfs.cpio" \
 	"$MODROOT" "$KVER" "$ksft" "${modules[@]}"
 if [ -n "$qemu" ]; then
-	"$IDXD_IMS_TOP/scripts/mkinitramfs-nested.sh" "$work/nested.cpio.gz" \
+	"$IDXD_IMS_TOP/scripts/mkinitramfs-nested.sh" "$work/nested.cpio" \
 		"$qemu" "$BZIMAGE" "$MODROOT" "$KVER"
-	cat "$work/initramfs.cpio.gz" "$work/nested.cpio.gz" \
-		> "$work/initramfs-nested.cpio.gz"
+	cat "$work/initramfs.cpio" "$work/nested.cpio" \
+		> "$work/initramfs-nested.cpio"
 fi

@@ -117,7 +117,7 @@ tests=
 
 # run_setup SETUP: boot the VM of one setup and run its tests
 run_setup() {
-	local setup=$1 setup_tests=$tests initrd=$work/initramfs.cpio.gz prio=
+	local setup=$1 setup_tests=$tests initrd=$work/initramfs.cpio prio=
 
 	if [ -z "$T" ]; then
 		case "$setup" in
@@ -129,7 +129,7 @@ run_setup() {
 		esac
 	fi
 	if [ "$setup" = guest ]; then
-		initrd=$work/initramfs-nested.cpio.gz
+		initrd=$work/initramfs-nested.cpio
 	else
 		prio="nice -n 10"
 	fi

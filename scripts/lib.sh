@@ -78,8 +78,11 @@ initramfs_add_binary() {
 	done
 }
 
-# initramfs_pack ROOT OUT: ROOT as a gzip'd newc archive
+# initramfs_pack ROOT OUT: ROOT as a newc archive. Not compressed: QEMU
+# loads the archive into the VM's memory for nothing, while the VM's
+# kernel takes its time to decompress it when emulated (25 of the 80
+# seconds to /init in the nested guest for a 2.3 MB gzip'd archive).
 initramfs_pack() {
-	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
-		gzip -1 > "$2"
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
+		> "$2"
 }

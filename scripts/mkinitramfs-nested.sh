@@ -4,10 +4,10 @@
 # Pack what the test VM needs to run a nested guest on a virtual DSA device
 # (the guest setup of make check), as an initramfs archive to append to the
 # test VM's own:
-#   mkinitramfs-nested.sh OUT.cpio.gz QEMU BZIMAGE MODROOT KVER
+#   mkinitramfs-nested.sh OUT.cpio QEMU BZIMAGE MODROOT KVER
 # It holds, under /usr/share/idxd_ims/guest/ (where test_guest.sh looks):
 #   bzImage             the test kernel, booted again as the guest's
-#   initramfs.cpio.gz   the guest's: busybox, accel-config, the upstream
+#   initramfs.cpio      the guest's: busybox, accel-config, the upstream
 #                       idxd and dmatest modules and their dependencies, and
 #                       guest_agent.sh as /init
 #   firmware/           the QEMU firmware files the guest's machine loads
@@ -49,9 +49,9 @@ root=$tmp/root
 share=$root/usr/share/idxd_ims/guest
 mkdir -p "$share/firmware"
 install -m 0644 "$bzimage" "$share/bzImage"
-initramfs_pack "$guest" "$share/initramfs.cpio.gz"
+initramfs_pack "$guest" "$share/initramfs.cpio"
 install -m 0644 "${FIRMWARE[@]}" "$share/firmware/"
 initramfs_add_binary "$root" "$qemu" /usr/bin/qemu-system-x86_64
 initramfs_pack "$root" "$out"
 log "nested guest archive $out: $(du -h "$out" | cut -f1)" \
-	"(guest initramfs $(du -h "$share/initramfs.cpio.gz" | cut -f1))"
+	"(guest initramfs $(du -h "$share/initramfs.cpio" | cut -f1))"

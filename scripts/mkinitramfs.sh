@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Pack the test VM's initramfs.
-#   mkinitramfs.sh OUT.cpio.gz MODROOT KVER KSELFTEST_DIR [EXTRA_KO...]
+#   mkinitramfs.sh OUT.cpio MODROOT KVER KSELFTEST_DIR [EXTRA_KO...]
 # MODROOT is the kernel's modules_install root, KSELFTEST_DIR an installed
 # kselftest tree (run_kselftest.sh at its top), EXTRA_KO the out-of-tree
 # modules to add under /lib/modules/KVER/extra.

@@ -22,11 +22,11 @@ cp -a "$KSRC/tools/testing/selftests/run_kselftest.sh" \
 for t in "$dir"/test_*.sh; do
 	echo "runner_selftest:${t##*/}"
 done > "$out/ksft/kselftest-list.txt"
-"$IDXD_IMS_TOP/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$MODROOT" \
+"$IDXD_IMS_TOP/scripts/mkinitramfs.sh" "$out/initramfs.cpio" "$MODROOT" \
 	"$KVER" "$out/ksft" "$dir/warn_on_load.ko" 2>/dev/null ||
 	die "packing the self-test initramfs"
 
-"$IDXD_IMS_TOP/scripts/run-vm.sh" "$qemu" "$bzimage" "$out/initramfs.cpio.gz" \
+"$IDXD_IMS_TOP/scripts/run-vm.sh" "$qemu" "$bzimage" "$out/initramfs.cpio" \
 	noiommu test "$out/vm" > "$out/stdout.log" 2> "$out/stderr.log"
 rc=$?
 tap=$out/vm/tap.log

@@ -19,4 +19,4 @@ qemu=$(stage qemu "$IDXD_IMS_TOP/scripts/build-qemu.sh" | tail -n 1)
 # with the nested guest, for the benchmarks and a shell to try it in
 stage vm-image "$IDXD_IMS_TOP/scripts/build-guest.sh" "$work" "$qemu"
 exec "$IDXD_IMS_TOP/scripts/run-vm.sh" "$qemu" "$BZIMAGE" \
-	"$work/initramfs-nested.cpio.gz" "$setup" "$mode" "$work/vm"
+	"$work/initramfs-nested.cpio" "$setup" "$mode" "$work/vm"

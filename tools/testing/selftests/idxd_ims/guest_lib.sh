@@ -6,7 +6,7 @@
 # lib.sh.
 #
 # The guest comes from GUEST_DIR (default /usr/share/idxd_ims/guest, where
-# the test VM of make check has it): bzImage, initramfs.cpio.gz (with
+# the test VM of make check has it): bzImage, initramfs.cpio (with
 # guest_agent.sh as /init) and firmware/ (qboot.rom and the option ROMs
 # QEMU loads for -kernel). QEMU is GUEST_QEMU (default
 # qemu-system-x86_64 from PATH); it must have vfio-pci. On a host with KVM
@@ -68,7 +68,7 @@ guest_reader_pid=
 # require_nested_guest: skip unless a guest image and a QEMU with vfio-pci
 # are there
 require_nested_guest() {
-	for _f in bzImage initramfs.cpio.gz firmware; do
+	for _f in bzImage initramfs.cpio firmware; do
 		[ -e "$GUEST_DIR/$_f" ] ||
 			skip "no nested guest image: $GUEST_DIR/$_f missing (set GUEST_DIR)"
 	done
@@ -93,7 +93,7 @@ guest_start() {
 	"$GUEST_QEMU" -machine q35 -accel "$GUEST_ACCEL" -cpu max -smp 1 \
 		-m "$GUEST_MEM" -nodefaults -display none -L "$GUEST_DIR/firmware" \
 		-bios "$GUEST_DIR/firmware/qboot.rom" \
-		-kernel "$GUEST_DIR/bzImage" -initrd "$GUEST_DIR/initramfs.cpio.gz" \
+		-kernel "$GUEST_DIR/bzImage" -initrd "$GUEST_DIR/initramfs.cpio" \
 		-append "$GUEST_CMDLINE" \
 		-serial "file:$GRUN/console.log" \
 		-chardev "pipe,id=agent,path=$GRUN/agent" -serial chardev:agent \
