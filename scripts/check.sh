@@ -5,9 +5,10 @@
 #   check.sh [T=<test>[,<test>...]] [SETUP=vtd|noiommu|noopt|vtdpasid|guest]
 # Installs what is missing, builds (or reuses) the test kernel and QEMU,
 # builds the module and the kselftests, runs the host-side tests, then boots
-# the VM once per setup and runs the kselftests in it, with the lint and the
-# runner's self-test alongside. Ends with one line "N passed, N failed,
-# N skipped"; exits non-zero on any failure.
+# the VM once per setup and runs the kselftests in it; the setups, the lint
+# and the runner's self-test run as many at a time as there are cores
+# (IDXD_IMS_JOBS). Ends with one line "N passed, N failed, N skipped";
+# exits non-zero on any failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
