@@ -5,6 +5,9 @@
 # passing test, a failing test and a test whose module WARNs, and check that
 # run-vm.sh counts each and fails the run. Prints TAP.
 #   runner-selftest.sh QEMU BZIMAGE WORKDIR (WORKDIR/kernel.env from check.sh)
+# A passing result is kept in the cache with a key over everything the run
+# depends on (the runner's scripts, this self-test, the kernel and QEMU
+# builds, busybox) and printed again while that key holds, as the lint's.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,6 +15,21 @@ qemu=$1 bzimage=$2 work=$3
 . "$work/kernel.env"
 dir=$IDXD_IMS_TOP/scripts/runner-selftest
 out=$work/runner-selftest
+
+cache=$IDXD_IMS_CACHE/runner-selftest
+scripts=$IDXD_IMS_TOP/scripts
+key=$(printf '%s\n' "$qemu" "$bzimage" "$KBUILD" "$(busybox 2>&1 | head -n 1)" \
+	"$(hash_inputs "$0" "$scripts/lib.sh" "$scripts/run-vm.sh" \
+		"$scripts/vm-init.sh" "$scripts/vm-timeout.sh" \
+		"$scripts/mkinitramfs.sh" "$scripts/model-relay.py" \
+		"$dir/Kbuild" "$dir/warn_on_load.c" "$dir"/test_*.sh)" |
+	sha256sum | cut -c1-16)
+if [ -f "$cache/passed" ] && [ "$(cat "$cache/passed")" = "$key" ] &&
+   [ -f "$cache/result.tap" ]; then
+	echo "# runner, kernel and QEMU unchanged since the last passing self-test ($key): not booting again"
+	cat "$cache/result.tap"
+	exit 0
+fi
 rm -rf "$out"
 mkdir -p "$out/ksft/runner_selftest"
 
@@ -33,13 +51,15 @@ tap=$out/vm/tap.log
 read -r p f s < "$out/vm/result" 2>/dev/null || p=x f=x
 
 n=0
+result=$out/result.tap
+: > "$result"
 check() {
 	n=$((n + 1))
 	if eval "$2"; then
 		echo "ok $n - runner self-test: $1"
 	else
 		echo "not ok $n - runner self-test: $1"
-	fi
+	fi | tee -a "$result"
 }
 check "the run with a failing test and a WARN exits non-zero" '[ $rc -ne 0 ]'
 check "a passing test is reported ok" \
@@ -50,4 +70,9 @@ check "the kernel WARN in the console log is reported, with its excerpt" \
 	'grep -q "kernel reported a problem" "$out/stderr.log" &&
 	 grep -q "idxd_ims runner self-test: deliberate warning" "$out/stderr.log"'
 check "the counts are 2 passed and 2 failed (test + WARN)" '[ "$p $f" = "2 2" ]'
-echo "1..$n"
+echo "1..$n" | tee -a "$result"
+if ! grep -q '^not ok' "$result"; then
+	mkdir -p "$cache"
+	cp "$result" "$cache/result.tap"
+	echo "$key" > "$cache/passed"
+fi
