@@ -33,6 +33,24 @@ hash_inputs() {
 	done | sha256sum | cut -c1-16
 }
 
+# kept_result DIR KEY WHAT: print the passing TAP result kept in DIR under
+# KEY, after a comment saying that WHAT is unchanged since; fails when DIR
+# keeps no result for KEY.
+kept_result() {
+	[ -f "$1/passed" ] && [ "$(cat "$1/passed")" = "$2" ] &&
+		[ -f "$1/result.tap" ] || return 1
+	echo "# $3 unchanged since the last passing run ($2): not run again"
+	cat "$1/result.tap"
+}
+
+# keep_result DIR KEY TAP: keep the passing TAP result in file TAP in DIR,
+# under KEY, for kept_result.
+keep_result() {
+	mkdir -p "$1"
+	cp "$3" "$1/result.tap"
+	echo "$2" > "$1/passed"
+}
+
 # tap_counts FILE: print "passed failed skipped" for the top-level result
 # lines of a TAP stream (nested "# " lines are not counted).
 tap_counts() {

@@ -24,12 +24,7 @@ patches=$(git ls-files 'kernel/patches/*.patch' 'kernel/fixes/*.patch')
 key=$(printf '%s\n' "$KBUILD" "$(sparse --version 2>&1)" "$(gcc --version | head -n 1)" \
 	"$(hash_inputs "$0" Kbuild Makefile idxd_ims/Kbuild $sources $patches)" |
 	sha256sum | cut -c1-16)
-if [ -f "$cache/passed" ] && [ "$(cat "$cache/passed")" = "$key" ] &&
-   [ -f "$cache/result.tap" ]; then
-	echo "# sources, tools and lint unchanged since the last clean run ($key): not linting again"
-	cat "$cache/result.tap"
-	exit 0
-fi
+kept_result "$cache" "$key" "sources, tools and lint" && exit 0
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -79,6 +74,4 @@ lint_all() {
 
 lint_all | tee "$tmp/result.tap"
 [ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
-mkdir -p "$cache"
-cp "$tmp/result.tap" "$cache/result.tap"
-echo "$key" > "$cache/passed"
+keep_result "$cache" "$key" "$tmp/result.tap"

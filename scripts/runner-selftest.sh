@@ -24,12 +24,7 @@ key=$(printf '%s\n' "$qemu" "$bzimage" "$KBUILD" "$(busybox 2>&1 | head -n 1)" \
 		"$scripts/mkinitramfs.sh" "$scripts/model-relay.py" \
 		"$dir/Kbuild" "$dir/warn_on_load.c" "$dir"/test_*.sh)" |
 	sha256sum | cut -c1-16)
-if [ -f "$cache/passed" ] && [ "$(cat "$cache/passed")" = "$key" ] &&
-   [ -f "$cache/result.tap" ]; then
-	echo "# runner, kernel and QEMU unchanged since the last passing self-test ($key): not booting again"
-	cat "$cache/result.tap"
-	exit 0
-fi
+kept_result "$cache" "$key" "runner, self-test, kernel and QEMU" && exit 0
 rm -rf "$out"
 mkdir -p "$out/ksft/runner_selftest"
 
@@ -71,8 +66,4 @@ check "the kernel WARN in the console log is reported, with its excerpt" \
 	 grep -q "idxd_ims runner self-test: deliberate warning" "$out/stderr.log"'
 check "the counts are 2 passed and 2 failed (test + WARN)" '[ "$p $f" = "2 2" ]'
 echo "1..$n" | tee -a "$result"
-if ! grep -q '^not ok' "$result"; then
-	mkdir -p "$cache"
-	cp "$result" "$cache/result.tap"
-	echo "$key" > "$cache/passed"
-fi
+grep -q '^not ok' "$result" || keep_result "$cache" "$key" "$result"
