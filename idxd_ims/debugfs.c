@@ -263,8 +263,8 @@ static int idxd_ims_test_noop(struct idxd_ims_dev *idev,
 }
 
 /*
- * Wait up to IDXD_IMS_FIRE_IRQ_WAIT_MS for the interrupt count of @irq to
- * pass @count; @timeout, when not 0, is a deadline shared with other waits.
+ * Wait until the interrupt count of @irq is no longer @count, or until the
+ * jiffies deadline @timeout (which several waits may share) has passed.
  */
 static void idxd_ims_test_wait_count(struct idxd_ims_irq *irq, s64 count,
 				     unsigned long timeout)
@@ -414,7 +414,7 @@ static int idxd_ims_test_fire_all(struct idxd_ims_dev *idev)
 	lockdep_assert_held(&idev->test_irq_lock);
 
 	list_for_each_entry(vec, &idev->test_irqs, node) {
-		if (vec->irq->requested)
+		if (READ_ONCE(vec->irq->requested))
 			return -EBUSY;
 		total++;
 	}
