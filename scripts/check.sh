@@ -20,11 +20,13 @@ for arg in "$@"; do
 	*) die "unknown argument '$arg'" ;;
 	esac
 done
-setups=${SETUP:-vtd noiommu noopt vtdpasid guest}
+# every setup, longest first: the order in which their VMs are started
+ALL_SETUPS="guest vtd noiommu vtdpasid noopt"
+setups=${SETUP:-$ALL_SETUPS}
 for setup in $setups; do
-	case "$setup" in
-	vtd | noiommu | noopt | vtdpasid | guest) ;;
-	*) die "unknown setup '$setup' (vtd, noiommu, noopt, vtdpasid or guest)" ;;
+	case " $ALL_SETUPS " in
+	*" $setup "*) ;;
+	*) die "unknown setup '$setup' (one of: $ALL_SETUPS)" ;;
 	esac
 done
 # The noopt setup (no remapping, no pci_ims=noremap) only has the tests
@@ -147,7 +149,7 @@ run_setup() {
 # (the others are niced: it wants a little more than one core), then the
 # other setups, the lint and the runner's self-test.
 jobs=
-for setup in guest vtd noiommu vtdpasid noopt; do
+for setup in $ALL_SETUPS; do
 	case " $setups " in
 	*" $setup "*) jobs="$jobs setup:$setup" ;;
 	esac
