@@ -7,7 +7,8 @@
 # WORKDIR/kernel.env holds the output of build-kernel.sh --env; the result
 # is WORKDIR/initramfs.cpio. With QEMU (the path of the project's QEMU)
 # it also makes WORKDIR/initramfs-nested.cpio: the same initramfs with
-# what a nested guest on a virtual device needs appended (the guest setup).
+# what a nested guest on a virtual device needs appended (the guest setup),
+# the guest's kernel and modules from build-kernel.sh's guest build.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +31,7 @@ mapfile -t modules < <(find "$IDXD_IMS_TOP/idxd_ims" -name '*.ko')
 	"$MODROOT" "$KVER" "$ksft" "${modules[@]}"
 if [ -n "$qemu" ]; then
 	"$IDXD_IMS_TOP/scripts/mkinitramfs-nested.sh" "$work/nested.cpio" \
-		"$qemu" "$BZIMAGE" "$MODROOT" "$KVER"
+		"$qemu" "$GUEST_BZIMAGE" "$GUEST_MODROOT" "$KVER"
 	cat "$work/initramfs.cpio" "$work/nested.cpio" \
 		> "$work/initramfs-nested.cpio"
 fi

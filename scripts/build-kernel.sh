@@ -3,36 +3,45 @@
 #
 # Build the idxd_ims test kernel: Debian's linux-source-6.12 with the PCI/IMS
 # series (kernel/patches/) and the fixes the tests need (kernel/fixes/)
-# applied, and kernel/idxd_ims.config merged over tinyconfig.
+# applied, and kernel/idxd_ims.config merged over tinyconfig; and, from the
+# same source, the nested guest's kernel (kernel/idxd_ims-guest.config, no
+# debugging options: see there).
 # The result is cached under $IDXD_IMS_CACHE/kernel-<hash of the inputs>, so
 # an unchanged tree is built once. ccache shares objects between keys.
 #
 #   build-kernel.sh          build if needed; print the build directory
 #   build-kernel.sh --env    build if needed; print KSRC= KBUILD= KVER=
-#                            BZIMAGE= MODROOT= HDRS= for eval
+#                            BZIMAGE= MODROOT= HDRS= GUEST_BZIMAGE=
+#                            GUEST_MODROOT= for eval
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims.config
+GUEST_FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims-guest.config
 PATCHES=$IDXD_IMS_TOP/kernel/patches
 FIXES=$IDXD_IMS_TOP/kernel/fixes
 
 [ -f "$TARBALL" ] || die "$TARBALL missing: run scripts/install-deps.sh"
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 key=$(printf '%s\n%s\n' "$pkgver" \
-	"$(hash_inputs "$PATCHES" "$FIXES" "$FRAGMENT" "$0")" | sha256sum | cut -c1-16)
+	"$(hash_inputs "$PATCHES" "$FIXES" "$FRAGMENT" "$GUEST_FRAGMENT" "$0")" | sha256sum | cut -c1-16)
 dir=$IDXD_IMS_CACHE/kernel-$key
 src=$dir/src
 obj=$dir/build
+guest_obj=$dir/build-guest
 
 export ARCH=x86_64
 export KBUILD_BUILD_TIMESTAMP='2024-11-17'
 export KBUILD_BUILD_USER=idxd_ims KBUILD_BUILD_HOST=ci
 export CCACHE_DIR=$IDXD_IMS_CACHE/ccache CCACHE_BASEDIR=$dir
 export CCACHE_MAXSIZE=5G CCACHE_COMPILERCHECK=content
+# kmake OBJDIR TARGET...
 kmake() {
-	nice make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" "$@"
+	local o=$1
+
+	shift
+	nice make -s -C "$src" O="$o" CC="ccache gcc" -j"$(nproc)" "$@"
 }
 
 # apply_series DIR: apply DIR/series to the source tree, in order.
@@ -48,38 +57,46 @@ apply_series() {
 }
 
 unpack() {
-	rm -rf "$src" "$obj"
-	mkdir -p "$src" "$obj"
+	rm -rf "$src" "$obj" "$guest_obj"
+	mkdir -p "$src" "$obj" "$guest_obj"
 	tar -xf "$TARBALL" -C "$src" --strip-components=1
 	apply_series "$PATCHES"
 	apply_series "$FIXES"
 }
 
+# configure OBJDIR FRAGMENT
 configure() {
-	kmake tinyconfig
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" \
-		"$obj/.config" "$FRAGMENT" > "$obj/merge.log"
-	kmake olddefconfig
-	local line missing=0
+	local o=$1 fragment=$2 line missing=0
+
+	kmake "$o" tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$o" \
+		"$o/.config" "$fragment" > "$o/merge.log"
+	kmake "$o" olddefconfig
 	while read -r line; do
 		case "$line" in
 		CONFIG_*=n) line="# ${line%=n} is not set" ;;
 		CONFIG_*) ;;
 		*) continue ;;
 		esac
-		if ! grep -qxF "$line" "$obj/.config"; then
+		if ! grep -qxF "$line" "$o/.config"; then
 			log "config fragment line lost by olddefconfig: $line"
 			missing=1
 		fi
-	done < "$FRAGMENT"
-	[ $missing -eq 0 ] || die "fix kernel/idxd_ims.config dependencies"
+	done < "$fragment"
+	[ $missing -eq 0 ] || die "fix ${fragment#"$IDXD_IMS_TOP/"} dependencies"
 }
 
 compile() {
-	kmake bzImage modules
+	kmake "$obj" bzImage modules
 	rm -rf "$dir/modroot" "$dir/headers"
-	kmake INSTALL_MOD_PATH="$dir/modroot" modules_install
-	kmake INSTALL_HDR_PATH="$dir/headers" headers_install
+	kmake "$obj" INSTALL_MOD_PATH="$dir/modroot" modules_install
+	kmake "$obj" INSTALL_HDR_PATH="$dir/headers" headers_install
+}
+
+compile_guest() {
+	kmake "$guest_obj" bzImage modules
+	rm -rf "$dir/guest-modroot"
+	kmake "$guest_obj" INSTALL_MOD_PATH="$dir/guest-modroot" modules_install
 }
 
 mkdir -p "$IDXD_IMS_CACHE"
@@ -90,8 +107,10 @@ if [ -f "$dir/.done" ]; then
 else
 	log "building kernel $key (linux-source-6.12 $pkgver) in $dir"
 	stage kernel-unpack unpack
-	stage kernel-config configure
+	stage kernel-config configure "$obj" "$FRAGMENT"
 	stage kernel-compile compile
+	stage guest-kernel-config configure "$guest_obj" "$GUEST_FRAGMENT"
+	stage guest-kernel-compile compile_guest
 	touch "$dir/.done"
 	for old in "$IDXD_IMS_CACHE"/kernel-*; do
 		[ "$old" = "$dir" ] || rm -rf "$old"
@@ -103,6 +122,8 @@ if [ "${1:-}" = "--env" ]; then
 	printf 'KSRC=%s\nKBUILD=%s\nKVER=%s\nBZIMAGE=%s\nMODROOT=%s\nHDRS=%s\n' \
 		"$src" "$obj" "$kver" "$obj/arch/x86/boot/bzImage" \
 		"$dir/modroot" "$dir/headers/include"
+	printf 'GUEST_BZIMAGE=%s\nGUEST_MODROOT=%s\n' \
+		"$guest_obj/arch/x86/boot/bzImage" "$dir/guest-modroot"
 else
 	echo "$obj"
 fi

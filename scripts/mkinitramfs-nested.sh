@@ -6,7 +6,8 @@
 # test VM's own:
 #   mkinitramfs-nested.sh OUT.cpio QEMU BZIMAGE MODROOT KVER
 # It holds, under /usr/share/idxd_ims/guest/ (where test_guest.sh looks):
-#   bzImage             the test kernel, booted again as the guest's
+#   bzImage             the guest's kernel (kernel/idxd_ims-guest.config,
+#                       from the test kernel's source)
 #   initramfs.cpio      the guest's: busybox, accel-config, the upstream
 #                       idxd and dmatest modules and their dependencies, and
 #                       guest_agent.sh as /init

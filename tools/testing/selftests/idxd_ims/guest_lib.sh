@@ -29,10 +29,10 @@ GUEST_CMD_TIMEOUT=${GUEST_CMD_TIMEOUT:-900}
 # The guest kernel's console prints warnings and worse, so that a splat
 # shows. What the guest does not need is left out, which matters when it is
 # emulated inside an emulated machine, where its boot runs about 45 times
-# slower than in the test VM: kmemleak, lockdep's proofs (the test kernel
-# has them for the host, the guest runs only the stock driver), the 256
-# legacy ptys, the PS/2 keyboard and mouse probes, and ACPI, whose tables
-# take a quarter of the boot to interpret there. Programs are mapped at the
+# slower than in the test VM: the 256 legacy ptys, the PS/2 keyboard and
+# mouse probes, and ACPI, whose tables take a quarter of the boot to
+# interpret there (make check's guest kernel, kernel/idxd_ims-guest.config,
+# has no debugging options either). Programs are mapped at the
 # same addresses at every run (norandmaps), so that TCG reuses what it
 # translated for accel-config's last run. Nor does the guest count timer
 # ticks to trust its IO-APIC (no_timer_check): emulated twice over, it
@@ -40,8 +40,8 @@ GUEST_CMD_TIMEOUT=${GUEST_CMD_TIMEOUT:-900}
 # space through type 1 accesses, the first 256 bytes: it does not see the
 # slice's PCI Express extended capabilities (PASID), which idxd does not use
 # in a guest without an IOMMU anyway.
-GUEST_CMDLINE="console=ttyS0 loglevel=5 panic=-1 oops=panic nokaslr kmemleak=off"
-GUEST_CMDLINE="$GUEST_CMDLINE lockdep.prove_locking=0 norandmaps no_timer_check"
+GUEST_CMDLINE="console=ttyS0 loglevel=5 panic=-1 oops=panic nokaslr"
+GUEST_CMDLINE="$GUEST_CMDLINE norandmaps no_timer_check"
 GUEST_CMDLINE="$GUEST_CMDLINE pty.legacy_count=0 i8042.nokbd=1 i8042.noaux=1"
 GUEST_CMDLINE="$GUEST_CMDLINE acpi=off${GUEST_EXTRA_CMDLINE:+ $GUEST_EXTRA_CMDLINE}"
 
