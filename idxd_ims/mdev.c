@@ -249,10 +249,18 @@ static int vdev_ioctl_get_info(void __user *arg)
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * Region info; BAR2 comes with a sparse mmap capability for its descriptor
+ * pages (the IMS portal pages stay trapped). A caller whose argsz is too
+ * small for the capability gets the size it needs in argsz, as the VFIO
+ * API has it.
+ */
 static int vdev_ioctl_get_region_info(void __user *arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_info_cap caps = {};
 	struct vfio_region_info info;
+	int rc = 0;
 
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
@@ -262,6 +270,7 @@ static int vdev_ioctl_get_region_info(void __user *arg)
 	info.offset = IDXD_VDEV_REGION_OFFSET(info.index);
 	info.size = 0;
 	info.flags = 0;
+	info.cap_offset = 0;
 	switch (info.index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		info.size = IDXD_VDEV_CONFIG_SIZE;
@@ -275,10 +284,30 @@ static int vdev_ioctl_get_region_info(void __user *arg)
 		break;
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		info.size = IDXD_VDEV_BAR2_SIZE;
-		info.flags = VFIO_REGION_INFO_FLAG_WRITE;
+		info.flags = VFIO_REGION_INFO_FLAG_WRITE |
+			     VFIO_REGION_INFO_FLAG_MMAP;
+		rc = idxd_vdev_portal_add_cap(&caps);
+		if (rc)
+			return rc;
 		break;
 	}
-	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+
+	if (caps.size) {
+		info.flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		if (info.argsz < sizeof(info) + caps.size) {
+			info.argsz = sizeof(info) + caps.size;
+		} else {
+			vfio_info_cap_shift(&caps, sizeof(info));
+			if (copy_to_user(arg + sizeof(info), caps.buf,
+					 caps.size))
+				rc = -EFAULT;
+			info.cap_offset = sizeof(info);
+		}
+		kfree(caps.buf);
+	}
+	if (!rc && copy_to_user(arg, &info, minsz))
+		rc = -EFAULT;
+	return rc;
 }
 
 static int vdev_ioctl_get_irq_info(void __user *arg)
@@ -394,21 +423,46 @@ static ssize_t vdev_write(struct vfio_device *core, const char __user *buf,
 	return vdev_rw(to_vdev(core), (char __user *)buf, count, ppos, true);
 }
 
+/* mmap: only the descriptor pages of BAR2 (the mapped portal) */
+static int vdev_mmap(struct vfio_device *core, struct vm_area_struct *vma)
+{
+	struct idxd_ims_vdev *vdev = to_vdev(core);
+	unsigned int index = vma->vm_pgoff >>
+			     (IDXD_VDEV_REGION_SHIFT - PAGE_SHIFT);
+
+	if (index != VFIO_PCI_BAR2_REGION_INDEX) {
+		dev_err_ratelimited(core->dev, "region %u cannot be mapped, only the portal (BAR2)\n",
+				    index);
+		return -EINVAL;
+	}
+	return idxd_vdev_portal_mmap(vdev, vma);
+}
+
 static int vdev_open_device(struct vfio_device *core)
 {
 	struct idxd_ims_vdev *vdev = to_vdev(core);
+	int rc;
 
 	mutex_lock(&vdev->reg_lock);
 	idxd_vdev_regs_init(vdev);
 	idxd_vdev_reset(vdev);
 	mutex_unlock(&vdev->reg_lock);
-	return 0;
+	rc = idxd_vdev_portal_start(vdev);
+	if (rc)
+		dev_err(core->dev, "cannot start the portal's consumer (%d)\n",
+			rc);
+	return rc;
 }
 
+/*
+ * Close: the consumer stops first (it takes the register lock, and nobody
+ * maps the portal any more), then the device is reset.
+ */
 static void vdev_close_device(struct vfio_device *core)
 {
 	struct idxd_ims_vdev *vdev = to_vdev(core);
 
+	idxd_vdev_portal_stop(vdev);
 	mutex_lock(&vdev->reg_lock);
 	idxd_vdev_reset(vdev);
 	mutex_unlock(&vdev->reg_lock);
@@ -450,8 +504,9 @@ static struct idxd_ims_dev *mdev_to_idev(struct mdev_device *mdev)
 }
 
 /*
- * Creation: PASID, backing work queue, descriptor slots, then the IMS
- * vector of the guest's WQ vector bound to the PASID.
+ * Creation: PASID, backing work queue, descriptor slots, the mapped
+ * portal's pages, then the IMS vector of the guest's WQ vector bound to
+ * the PASID.
  */
 static int vdev_init(struct vfio_device *core)
 {
@@ -497,6 +552,10 @@ static int vdev_init(struct vfio_device *core)
 	if (rc)
 		goto err_put_wq;
 
+	rc = idxd_vdev_portal_alloc(vdev);
+	if (rc)
+		goto err_free_slots;
+
 	snprintf(name, sizeof(name), "idxd_ims-mdev-%.8s", dev_name(&mdev->dev));
 	vector = idxd_ims_irq_alloc_pasid(idev, name, idxd_vdev_wq_irq_thread,
 					  vdev, vdev->pasid_en, vdev->pasid,
@@ -505,7 +564,7 @@ static int vdev_init(struct vfio_device *core)
 		rc = PTR_ERR(vector);
 		dev_err(&mdev->dev, "no IMS vector for the work queue (%d)\n",
 			rc);
-		goto err_free_slots;
+		goto err_free_portal;
 	}
 	vdev->vectors[IDXD_VDEV_VECTOR_WQ] = vector;
 
@@ -520,6 +579,8 @@ static int vdev_init(struct vfio_device *core)
 			 vector->index);
 	return 0;
 
+err_free_portal:
+	idxd_vdev_portal_free(vdev);
 err_free_slots:
 	idxd_vdev_slots_free(vdev);
 err_put_wq:
@@ -553,9 +614,11 @@ static void vdev_release(struct vfio_device *core)
 	cancel_work_sync(&vdev->halt_work);
 	if (rc) {
 		idxd_ims_irq_release(wq_irq);
+		idxd_vdev_portal_free(vdev);
 		idxd_vdev_slots_abandon(vdev);
 	} else {
 		idxd_ims_irq_free(wq_irq);
+		idxd_vdev_portal_free(vdev);
 		idxd_vdev_slots_free(vdev);
 	}
 	if (vdev->pasid_en)
@@ -571,6 +634,7 @@ static const struct vfio_device_ops idxd_vdev_ops = {
 	.close_device	= vdev_close_device,
 	.read		= vdev_read,
 	.write		= vdev_write,
+	.mmap		= vdev_mmap,
 	.ioctl		= vdev_ioctl,
 	.request	= vdev_request,
 	.bind_iommufd	= vfio_iommufd_emulated_bind,
@@ -640,6 +704,47 @@ static ssize_t rejected_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(rejected);
 
+static ssize_t portal_taken_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&dev_to_vdev(dev)->portal.taken));
+}
+static DEVICE_ATTR_RO(portal_taken);
+
+static ssize_t portal_trapped_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&dev_to_vdev(dev)->portal.trapped));
+}
+static DEVICE_ATTR_RO(portal_trapped);
+
+static ssize_t portal_wakeups_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&dev_to_vdev(dev)->portal.wakeups));
+}
+static DEVICE_ATTR_RO(portal_wakeups);
+
+static ssize_t portal_sleeps_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&dev_to_vdev(dev)->portal.sleeps));
+}
+static DEVICE_ATTR_RO(portal_sleeps);
+
+static ssize_t portal_state_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  idxd_vdev_portal_sleeping(dev_to_vdev(dev)) ?
+			  "sleeping" : "polling");
+}
+static DEVICE_ATTR_RO(portal_state);
+
 static struct attribute *vdev_attrs[] = {
 	&dev_attr_wq.attr,
 	&dev_attr_pasid.attr,
@@ -647,6 +752,11 @@ static struct attribute *vdev_attrs[] = {
 	&dev_attr_submitted.attr,
 	&dev_attr_completed.attr,
 	&dev_attr_rejected.attr,
+	&dev_attr_portal_taken.attr,
+	&dev_attr_portal_trapped.attr,
+	&dev_attr_portal_wakeups.attr,
+	&dev_attr_portal_sleeps.attr,
+	&dev_attr_portal_state.attr,
 	NULL,
 };
 

@@ -25,6 +25,9 @@
 struct idxd_ims_dev;
 struct idxd_ims_irq;
 struct idxd_ims_wq;
+struct page;
+struct task_struct;
+struct vm_area_struct;
 
 /* Guest MSI-X: vector 0 for device errors and commands, 1 for the WQ */
 #define IDXD_VDEV_VECTOR_MISC		0
@@ -38,9 +41,10 @@ struct idxd_ims_wq;
 #define IDXD_VDEV_MAX_XFER_SHIFT	16
 #define IDXD_VDEV_MAX_XFER		BIT(IDXD_VDEV_MAX_XFER_SHIFT)
 #define IDXD_VDEV_MAX_SLOTS		16
-/* 64-byte lines of the portal pages that take descriptors (not IMS) */
-#define IDXD_VDEV_PORTAL_LINES		(IDXD_PORTAL_IRQ_IMS * SZ_4K / \
-					 IDXD_DESC_SIZE)
+/* The portal pages that take descriptors (not IMS): the mappable part */
+#define IDXD_VDEV_PORTAL_SIZE		(IDXD_PORTAL_IRQ_IMS * SZ_4K)
+/* 64-byte lines of those pages */
+#define IDXD_VDEV_PORTAL_LINES		(IDXD_VDEV_PORTAL_SIZE / IDXD_DESC_SIZE)
 
 /* Operations a guest may submit besides NOOP, MEMMOVE and FILL */
 #define IDXD_OP_COMPARE			0x05
@@ -113,6 +117,33 @@ struct idxd_vdev_line {
 };
 
 /**
+ * struct idxd_vdev_portal - the mapped portal of a virtual device
+ * @pages: host pages behind the descriptor pages of BAR2, which the VMM
+ *	maps into the guest (see mdev_portal.c)
+ * @lock: protects @polling; @sleeps and @wakeups count its changes
+ * @polling: the consumer scans @pages; false while they are unmapped
+ *	from the VMM and the consumer sleeps until a fault maps one again
+ * @wait: the consumer sleeps here while not @polling
+ * @consumer: the consumer thread, while the device is open
+ * @taken: descriptors the consumer took from @pages
+ * @trapped: writes to BAR2 through the VFIO device file (the trapped
+ *	portal: a VMM that does not map it, or mdev_guest)
+ * @wakeups: faults that mapped a page again and woke the consumer
+ * @sleeps: times the consumer unmapped @pages and went to sleep
+ */
+struct idxd_vdev_portal {
+	struct page *pages[IDXD_PORTAL_IRQ_IMS];
+	spinlock_t lock;		/* see @lock above */
+	bool polling;
+	wait_queue_head_t wait;
+	struct task_struct *consumer;
+	atomic64_t taken;
+	atomic64_t trapped;
+	atomic64_t wakeups;
+	atomic64_t sleeps;
+};
+
+/**
  * struct idxd_vdev_regs - the guest-visible register state
  * @config: PCI configuration space
  * @config_wmask: bits of @config the guest may write
@@ -157,8 +188,10 @@ struct idxd_vdev_regs {
  * @slots: descriptors the guest can have in flight
  * @comps: host completion records of @slots (DMA coherent)
  * @comps_dma: bus address of @comps
+ * @portal: the mapped portal (BAR2's descriptor pages in host memory)
  * @reg_lock: serialises guest register accesses, commands and portal
- *	writes, open and close; protects @regs (but see @status_lock)
+ *	writes (trapped or taken from @portal), open and close; protects
+ *	@regs (but see @status_lock)
  * @status_lock: protects the registers that also change from the
  *	completion thread and the halt work (GENCTRL, GENSTS, INTCAUSE,
  *	SWERR); taken inside @reg_lock
@@ -206,6 +239,7 @@ struct idxd_ims_vdev {
 	struct idxd_vdev_slot *slots;
 	struct idxd_hw_completion *comps;
 	dma_addr_t comps_dma;
+	struct idxd_vdev_portal portal;
 
 	struct mutex reg_lock;		/* see @reg_lock above */
 	struct idxd_vdev_regs regs;
@@ -253,9 +287,21 @@ void idxd_vdev_slots_free(struct idxd_ims_vdev *vdev);
 void idxd_vdev_slots_abandon(struct idxd_ims_vdev *vdev);
 int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 			   const void *buf, size_t len);
+int idxd_vdev_submit(struct idxd_ims_vdev *vdev, const void *desc);
 void idxd_vdev_drain(struct idxd_ims_vdev *vdev);
 bool idxd_vdev_new_session(struct idxd_ims_vdev *vdev);
 irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id);
 void idxd_vdev_halted(void *data);
+
+/* mdev_portal.c: the mapped portal and its consumer */
+int idxd_vdev_portal_alloc(struct idxd_ims_vdev *vdev);
+void idxd_vdev_portal_free(struct idxd_ims_vdev *vdev);
+void idxd_vdev_portal_clear(struct idxd_ims_vdev *vdev);
+int idxd_vdev_portal_start(struct idxd_ims_vdev *vdev);
+void idxd_vdev_portal_stop(struct idxd_ims_vdev *vdev);
+int idxd_vdev_portal_mmap(struct idxd_ims_vdev *vdev,
+			  struct vm_area_struct *vma);
+int idxd_vdev_portal_add_cap(struct vfio_info_cap *caps);
+bool idxd_vdev_portal_sleeping(struct idxd_ims_vdev *vdev);
 
 #endif /* _IDXD_IMS_MDEV_H_ */

@@ -454,8 +454,19 @@ static struct idxd_vdev_slot *vdev_get_slot(struct idxd_ims_vdev *vdev,
 	return slot;
 }
 
-/* Take one complete guest descriptor from the portal. */
-static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
+/**
+ * idxd_vdev_submit() - take one complete guest descriptor from the portal
+ * @vdev: virtual device
+ * @desc: the 64 bytes the guest wrote to a portal line (trapped, or taken
+ *	from the mapped portal)
+ *
+ * Context: &idxd_ims_vdev.reg_lock held; process context (guest memory is
+ * read through the VFIO container).
+ * Return: 0 when the descriptor was taken (possibly to complete with an
+ * error status), -EIO when the work queue is not enabled or the device
+ * halted, -EBUSY when all slots are in flight; the refusals set SWERR.
+ */
+int idxd_vdev_submit(struct idxd_ims_vdev *vdev, const void *desc)
 {
 	struct idxd_vdev_result res;
 	struct idxd_vdev_slot *slot;
@@ -465,7 +476,9 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
 	int err = 0;
 	u8 status;
 
-	memcpy(&g, buf, sizeof(g));
+	lockdep_assert_held(&vdev->reg_lock);
+
+	memcpy(&g, desc, sizeof(g));
 	if (!vdev->regs.wq_enabled) {
 		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_WQ_DISABLED,
 				vdev_opcode(&g), 0);
@@ -516,13 +529,15 @@ static int vdev_submit(struct idxd_ims_vdev *vdev, const void *buf)
  * @off: offset in BAR2
  * @buf: data
  * @len: 64 at a 64-byte aligned offset (one descriptor), or 4 or 8
- *	naturally aligned (a piece of one; the descriptor is taken when the
- *	last piece of its 64 bytes is written)
+ *	naturally aligned (a piece of one; the descriptor is taken when all
+ *	64 bytes are written, in any order)
  *
  * Each 64-byte line of the portal assembles its pieces on its own: vCPUs
  * writing descriptors to different lines at the same time, their stores
  * interleaved, each get their descriptor taken. A line's pieces are kept
- * until its last byte is written or the device is reset.
+ * until all its bytes are written or the device is reset. A piece over
+ * bytes the line already has starts a new descriptor: the one left
+ * incomplete there is refused with SWERR 0x43.
  *
  * Context: &idxd_ims_vdev.reg_lock held; the caller's process context
  * (guest memory is read through the VFIO container).
@@ -536,10 +551,11 @@ int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 {
 	unsigned int in_desc = off % IDXD_DESC_SIZE;
 	struct idxd_vdev_line *line;
-	bool complete;
+	u64 piece;
 
 	lockdep_assert_held(&vdev->reg_lock);
 
+	atomic64_inc(&vdev->portal.trapped);
 	if (off >= IDXD_VDEV_BAR2_SIZE || len > IDXD_VDEV_BAR2_SIZE - off)
 		return -EINVAL;
 	if (off / SZ_4K >= IDXD_PORTAL_IRQ_IMS) {
@@ -547,23 +563,23 @@ int idxd_vdev_portal_write(struct idxd_ims_vdev *vdev, u64 off,
 		return -EINVAL;
 	}
 	if (len == IDXD_DESC_SIZE && !in_desc)
-		return vdev_submit(vdev, buf);
+		return idxd_vdev_submit(vdev, buf);
 	if ((len != 4 && len != 8) || off % len)
 		return -EINVAL;
 
 	line = &vdev->regs.lines[off / IDXD_DESC_SIZE];
+	piece = GENMASK_ULL(in_desc + len - 1, in_desc);
+	if (line->written & piece) {
+		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_PARTIAL_WRITE, 0, 0);
+		line->written = 0;
+	}
 	memcpy(line->desc + in_desc, buf, len);
-	line->written |= GENMASK_ULL(in_desc + len - 1, in_desc);
-	if (in_desc + len < IDXD_DESC_SIZE)
+	line->written |= piece;
+	if (line->written != U64_MAX)
 		return 0;
 
-	complete = line->written == U64_MAX;
 	line->written = 0;
-	if (!complete) {
-		idxd_vdev_swerr(vdev, IDXD_VDEV_SWERR_PARTIAL_WRITE, 0, 0);
-		return -EINVAL;
-	}
-	return vdev_submit(vdev, line->desc);
+	return idxd_vdev_submit(vdev, line->desc);
 }
 
 /*

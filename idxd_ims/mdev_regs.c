@@ -207,6 +207,7 @@ bool idxd_vdev_reset(struct idxd_ims_vdev *vdev)
 	idxd_vdev_drain(vdev);
 	usable = idxd_vdev_new_session(vdev);
 	vdev_regs_reset(vdev);
+	idxd_vdev_portal_clear(vdev);
 	if (!usable)
 		vdev_set_gensts(vdev, IDXD_VDEV_GENSTS_HALTED);
 	return usable;

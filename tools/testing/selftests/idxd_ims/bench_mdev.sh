@@ -7,7 +7,9 @@
 #   mdev: mdev_guest's "bench", timed in user space from the pwrite() of
 #         the descriptor to the portal region until the read() of vector
 #         1's eventfd returns (mediation, host IMS interrupt, eventfd,
-#         wake-up of the waiting process included);
+#         wake-up of the waiting process included); and the same with the
+#         descriptor stored to the mapped portal (-m), which the portal's
+#         consumer thread picks up;
 #   host: the debugfs hook "bench_latency", timed in the kernel from just
 #         before the submission until the IMS (and MSI-X) vector's handler
 #         has counted the interrupt.
@@ -43,6 +45,10 @@ mdev_create || fail "cannot create an mdev"
 run_guest "$MDEV_UUID" bench "$SAMPLES" > /dev/null || fail "mdev_guest bench failed"
 mdev=$(echo "$guest_out" | sed -n 's/.*median_us=\([0-9.]*\) p99_us=\([0-9.]*\).*/\1 \2/p')
 [ -n "$mdev" ] || fail "no result from mdev_guest bench: $guest_out"
+run_guest -m "$MDEV_UUID" bench "$SAMPLES" > /dev/null ||
+	fail "mdev_guest -m bench failed"
+mapped=$(echo "$guest_out" | sed -n 's/.*median_us=\([0-9.]*\) p99_us=\([0-9.]*\).*/\1 \2/p')
+[ -n "$mapped" ] || fail "no result from mdev_guest -m bench: $guest_out"
 
 echo "NOOP completion round trip, $SAMPLES samples each (microseconds)"
 printf '%-50s %10s %10s\n' path median p99
@@ -53,10 +59,15 @@ echo "$host" | while read -r kind med p99; do
 done
 set -- $mdev
 printf '%-50s %10.1f %10.1f\n' "mdev (user: portal pwrite -> eventfd read)" "$1" "$2"
+trapped_median=$1
 echo "$host" | awk -v m="$1" -v p="$2" '$1 == "ims" {
 	printf "ratio mdev / host IMS: %.2f (median), %.2f (p99)\n",
 	       m / ($2 / 1000), p / ($3 / 1000)
 }'
+set -- $mapped
+printf '%-50s %10.1f %10.1f\n' "mdev, mapped portal (store -> eventfd read)" "$1" "$2"
+echo "$1 $trapped_median" |
+	awk '{ printf "ratio mapped / trapped portal: %.2f (median)\n", $1 / $2 }'
 
 # Data: one copy at a time, 4 KiB, host WQ through dmatest vs the mdev
 bench_host_copies "$COPIES"

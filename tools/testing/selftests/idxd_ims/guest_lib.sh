@@ -78,8 +78,10 @@ require_nested_guest() {
 		skip "$GUEST_QEMU has no vfio-pci device"
 }
 
-# guest_start UUID: boot the guest on the mdev UUID in the background; the
-# run's files (console.log, agent.log) are in GRUN. Stopped at exit.
+# guest_start UUID [PROPERTIES]: boot the guest on the mdev UUID in the
+# background, with PROPERTIES (",x-no-mmap=on", say) added to its vfio-pci
+# device; the run's files (console.log, agent.log) are in GRUN. Stopped at
+# exit.
 guest_start() {
 	[ -n "$GRUN" ] || GRUN=$(mktemp -d /tmp/idxd_ims-guest.XXXXXX)
 	at_exit guest_kill
@@ -97,13 +99,13 @@ guest_start() {
 		-append "$GUEST_CMDLINE" \
 		-serial "file:$GRUN/console.log" \
 		-chardev "pipe,id=agent,path=$GRUN/agent" -serial chardev:agent \
-		-device "vfio-pci,sysfsdev=$MDEV_DEVS/$1" \
+		-device "vfio-pci,sysfsdev=$MDEV_DEVS/$1${2:-}" \
 		< /dev/null > "$GRUN/qemu.log" 2>&1 &
 	guest_qemu_pid=$!
 	# held open read-write, so that writing never blocks on a dead QEMU
 	exec 8<> "$GRUN/agent.in"
 	guest_boots=0
-	log "guest on $1: QEMU pid $guest_qemu_pid, files in $GRUN"
+	log "guest on $1${2:+ ($2)}: QEMU pid $guest_qemu_pid, files in $GRUN"
 }
 
 # guest_running: the guest's QEMU is still there

@@ -15,8 +15,10 @@
  *              vector 1, record and data checked
  *   irq        VFIO_DEVICE_SET_IRQS: loopback, mask/unmask, detach
  *   bad        error paths: bad handle, IOVAs outside the mappings, bad
- *              sizes and opcodes, portal errors and SWERR, commands, bad
- *              SET_IRQS arguments, read-only registers, reset
+ *              sizes and opcodes, portal errors and SWERR, pieces of a
+ *              descriptor in any order and a line left incomplete (SWERR
+ *              0x43), commands, bad SET_IRQS arguments, read-only
+ *              registers, reset
  *   storm N    N bad descriptors back to back, then a good one
  *   lines N    N rounds of two descriptors written in 8-byte pieces to two
  *              portal lines by two threads, interleaved by construction:
@@ -60,8 +62,12 @@
  *              one is submitted, before waiting for it
  *   busmaster, xfer, cfgreset
  *              the PCI function's emulation, in mdev_guest_emul.c
+ *   mapped N   the mapped portal, in mdev_guest_portal.c
  *
- * With -c CPU the program runs on that CPU only.
+ * With -c CPU the program runs on that CPU only. With -m descriptors go to
+ * the mapped portal (stores to the descriptor pages, mmapped) instead of
+ * pwrite()s of the BAR2 region, for scenarios that expect every portal
+ * write to be taken (ops, irq, bench, copybench).
  *
  * Prints one line per failed check and exits 0 when everything matched,
  * 1 on any mismatch and 4 (KSFT_SKIP) when VFIO is not available.
@@ -136,7 +142,7 @@ void info(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static __u64 now_ns(void)
+__u64 now_ns(void)
 {
 	struct timespec ts;
 
@@ -322,7 +328,7 @@ void expect_quiet(struct guest *g, int v, const char *what)
 }
 
 /* expect_signal: vector v must be signalled exactly once */
-static void expect_signal(struct guest *g, int v, const char *what)
+void expect_signal(struct guest *g, int v, const char *what)
 {
 	__u64 n = wait_vector(g, v, g->timeout_ms);
 
@@ -497,11 +503,22 @@ void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
 	d->int_handle = VEC_WQ;
 }
 
-/* portal_write: one 64-byte write at BAR2 offset off; 0 or -errno */
+/*
+ * portal_write: one 64-byte write at BAR2 offset off; 0 or -errno. With -m
+ * a store to the mapped portal instead (off in the descriptor pages), which
+ * cannot fail: the consumer takes it, or records why not in SWERR.
+ */
 int portal_write(struct guest *g, unsigned int off,
 		 const struct dsa_hw_desc *d)
 {
-	int ret = region_rw(g, &g->bar2, true, off, (void *)d, sizeof(*d));
+	int ret;
+
+	if (g->portal_map && off < PORTAL_MAPPED_SIZE) {
+		mapped_write(g->portal_map + off / sizeof(__u64), d);
+		portal_accepted++;
+		return 0;
+	}
+	ret = region_rw(g, &g->bar2, true, off, (void *)d, sizeof(*d));
 
 	if (ret)
 		portal_refused++;
@@ -673,7 +690,8 @@ static void check_region(struct guest *g, unsigned int index,
 		break;
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		size = BAR2_SIZE;
-		flags = VFIO_REGION_INFO_FLAG_WRITE;
+		/* the descriptor pages can be mapped (scenario mapped) */
+		flags = VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
 		break;
 	}
 	if (ri.size != size)
@@ -682,8 +700,8 @@ static void check_region(struct guest *g, unsigned int index,
 	if (size && (ri.flags & (VFIO_REGION_INFO_FLAG_READ |
 				 VFIO_REGION_INFO_FLAG_WRITE |
 				 VFIO_REGION_INFO_FLAG_MMAP)) != flags)
-		fail("region %u: flags %#x, expected %#x (and no mmap)", index,
-		     ri.flags, flags);
+		fail("region %u: flags %#x, expected %#x", index,
+		     ri.flags & ~VFIO_REGION_INFO_FLAG_CAPS, flags);
 	if (r) {
 		r->offset = ri.offset;
 		r->size = ri.size;
@@ -1355,9 +1373,17 @@ static void expect_portal_error(struct guest *g, unsigned int off,
 		  bar0_read32(g, R_INTCAUSE) & INTC_SWERR, 0);
 }
 
+/* write_piece: bytes 8k..8k+7 of d to the line at BAR2 offset off */
+static int write_piece(struct guest *g, unsigned int off,
+		       const struct dsa_hw_desc *d, unsigned int k)
+{
+	return region_rw(g, &g->bar2, true, off + k * 8, (char *)d + k * 8, 8);
+}
+
 static void bad_portal(struct guest *g)
 {
 	struct dsa_hw_desc d;
+	unsigned int k;
 	int ret;
 
 	clear_swerr(g);
@@ -1395,6 +1421,39 @@ static void bad_portal(struct guest *g)
 		fail("limited portal write: %s", strerror(-ret));
 	else if (wait_record(g, record(g, 0)) != DSA_COMP_SUCCESS)
 		fail("limited portal noop: status %#x", record(g, 0)->status);
+
+	/* 8-byte pieces in any order: the first quadword last, as TCG's
+	 * MOVDIR64B writes them
+	 */
+	memset(record(g, 0), 0, REC_SIZE);
+	ret = 0;
+	for (k = 1; k <= 8; k++)
+		ret = ret ?: write_piece(g, 2 * 64, &d, k % 8);
+	if (ret) {
+		fail("pieces, first quadword last: %s", strerror(-ret));
+	} else {
+		portal_accepted++;	/* one descriptor delivered */
+		if (wait_record(g, record(g, 0)) != DSA_COMP_SUCCESS)
+			fail("pieces, first quadword last: status %#x",
+			     record(g, 0)->status);
+	}
+
+	/* a line left incomplete: the next descriptor over it refuses it */
+	clear_swerr(g);
+	memset(record(g, 0), 0, REC_SIZE);
+	for (k = 0; k < 7 && !ret; k++)
+		ret = write_piece(g, 3 * 64, &d, k);
+	for (k = 0; k < 8 && !ret; k++)
+		ret = write_piece(g, 3 * 64, &d, k);
+	if (ret) {
+		fail("pieces over an incomplete line: %s", strerror(-ret));
+	} else {
+		portal_accepted++;	/* the second descriptor was delivered */
+		if (wait_record(g, record(g, 0)) != DSA_COMP_SUCCESS)
+			fail("pieces over an incomplete line: status %#x",
+			     record(g, 0)->status);
+	}
+	expect_swerr(g, SWERR_PARTIAL_WRITE, "a line left incomplete");
 
 	/* a misaligned completion record address: SWERR, no record */
 	memset(record(g, 0), 0, 2 * REC_SIZE);
@@ -2374,14 +2433,14 @@ static int scenario_halt(struct guest *g, long n)
 static void bad_usage(void)
 {
 	fprintf(stderr,
-		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f]\n"
+		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f] [-m]\n"
 		"                  [-c CPU] UUID SCENARIO [N]\n"
 		"  scenarios: ops, irq, bad, storm N, lines N, refill N,\n"
 		"             inflight [reset|close|both|remove],\n"
 		"             flr, loop N, bench N, copybench N,\n"
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
 		"             disabled (needs -r), handle N, busmaster, xfer,\n"
-		"             cfgreset\n");
+		"             cfgreset, mapped N\n");
 	exit(KSFT_FAIL);
 }
 
@@ -2471,12 +2530,13 @@ int main(int argc, char **argv)
 {
 	struct guest g = { .seed = 1, .bytes = 4096, .timeout_ms = 10000 };
 	const char *scenario, *arg;
+	bool mapped = false;
 	cpu_set_t cpus;
 	long n;
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "s:b:t:u:r:fc:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:t:u:r:fmc:")) != -1) {
 		switch (opt) {
 		case 's':
 			g.seed = strtoul(optarg, NULL, 0);
@@ -2495,6 +2555,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			g.flr = true;
+			break;
+		case 'm':
+			mapped = true;
 			break;
 		case 'c':
 			CPU_ZERO(&cpus);
@@ -2516,6 +2579,8 @@ int main(int argc, char **argv)
 		bad_usage();
 
 	open_guest(&g);
+	if (mapped)
+		map_portal(&g);
 	if (!strcmp(scenario, "ops"))
 		scenario_ops(&g, n);
 	else if (!strcmp(scenario, "irq"))
@@ -2550,6 +2615,8 @@ int main(int argc, char **argv)
 		scenario_xfer(&g, n);
 	else if (!strcmp(scenario, "cfgreset"))
 		scenario_cfgreset(&g, n);
+	else if (!strcmp(scenario, "mapped"))
+		scenario_mapped(&g, n);
 	else
 		bad_usage();
 

@@ -79,11 +79,16 @@
 #define BAR2_SIZE		0x4000
 #define PORTAL_LIMITED		0x1000
 #define PORTAL_IMS		0x2000
+/* the mappable part of BAR2: the descriptor pages before the IMS portals */
+#define PORTAL_MAPPED_SIZE	PORTAL_IMS
+#define MAPPED_LINES		(PORTAL_MAPPED_SIZE / 64)
 
 #define GENCTRL_SWERR_INT	0x1
 #define GENCTRL_HALT_INT	0x2
 #define INTC_SWERR		0x01
 #define INTC_CMD		0x02
+/* SWERR error code of a line left incomplete by trapped pieces */
+#define SWERR_PARTIAL_WRITE	0x43
 #define SWERR_VALID		0x1ULL
 #define SWERR_OVERFLOW		0x2ULL
 
@@ -146,6 +151,8 @@ struct guest {
 	const char *ready;
 	/* halt: recover with a function level reset, not Reset Device */
 	bool flr;
+	/* -m: portal_write() stores to these mapped descriptor pages */
+	__u64 *portal_map;
 };
 
 /* expect_eq: count a failure when a value read differs from the contract */
@@ -198,9 +205,17 @@ void expect_quiet(struct guest *g, int v, const char *what);
 void drain_vector(struct guest *g, int v);
 void flr(struct guest *g, const char *what);
 
+__u64 now_ns(void);
+void expect_signal(struct guest *g, int v, const char *what);
+
 /* mdev_guest_emul.c: the slice's PCI function emulation */
 int scenario_busmaster(struct guest *g, long n);
 int scenario_xfer(struct guest *g, long n);
 int scenario_cfgreset(struct guest *g, long n);
+
+/* mdev_guest_portal.c: the mapped portal */
+void mapped_write(__u64 *line, const struct dsa_hw_desc *d);
+void map_portal(struct guest *g);
+int scenario_mapped(struct guest *g, long n);
 
 #endif /* MDEV_GUEST_H */

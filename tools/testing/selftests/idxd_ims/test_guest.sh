@@ -7,7 +7,9 @@
 # host, step by step:
 #   boot     idxd probes the slice, accel-config enables the device and a
 #            dmaengine WQ, COPIES verified dmatest copies, the guest's WQ
-#            vector and the host IMS entry behind it count every one
+#            vector and the host IMS entry behind it count every one; QEMU
+#            maps the portal (its default), and no descriptor reaches the
+#            driver through a trapped portal write
 #   reboot   the guest reboots (QEMU resets the device through VFIO), idxd
 #            probes and enables the slice again, accel-config enables the WQ,
 #            then STEP_COPIES copies counted the same way, as after the
@@ -16,7 +18,9 @@
 #            then the guest unbinds idxd and binds it again (it has no
 #            reset handlers in 6.12) and accel-config enables the WQ
 #   kill     QEMU killed with SIGKILL during dmatest: the host log stays
-#            clean, the mdev is removed, a new one is created and used
+#            clean, the mdev is removed, a new one is created and a guest
+#            boots on it with a trapped portal (vfio-pci x-no-mmap=on) and
+#            runs STEP_COPIES copies, every descriptor a trapped write
 # Any kernel warning in the guest's or the host's log fails the test.
 TEST=test_guest
 . "$(dirname "$0")/lib.sh"
@@ -74,6 +78,12 @@ guest_dmatest() {
 		fail "$1: the host IMS entry counted $_host interrupts for $2 copies"
 }
 
+# portal_counts UUID: "<taken> <trapped>": descriptors the mdev's portal
+# consumer took from the mapped portal, and trapped portal writes
+portal_counts() {
+	echo "$(mdev_attr "$1" portal_taken) $(mdev_attr "$1" portal_trapped)"
+}
+
 # guest_bringup STEP N [wq]: probe and enable in a freshly booted guest (the
 # WQ only with "wq"), then N copies
 guest_bringup() {
@@ -95,6 +105,14 @@ log "mdev $uuid, guest vector 1 on IMS entry $ims_idx, pasid $(mdev_attr "$uuid"
 guest_start "$uuid"
 guest_wait_ready
 guest_bringup boot $COPIES
+read -r taken trapped <<EOT
+$(portal_counts "$uuid")
+EOT
+log "boot: mapped portal: $taken descriptors taken, $trapped trapped writes"
+[ "$trapped" -eq 0 ] ||
+	fail "boot: $trapped portal writes trapped with the portal mapped"
+[ "$taken" -ge "$COPIES" ] ||
+	fail "boot: $taken descriptors taken from the mapped portal for $COPIES copies"
 step_ok boot
 
 # --- reboot: QEMU resets the device on the way ---
@@ -128,11 +146,27 @@ until [ "$(mdev_attr "$uuid" submitted)" -gt $((submitted + 10)) ]; do
 done
 guest_kill
 log "kill: QEMU killed after $(mdev_attr "$uuid" submitted) descriptors"
+host_clean kill
+guest_clean kill
 mdev_remove "$uuid" || fail "kill: cannot remove $uuid after its QEMU was killed"
 vector_rows_all | awk -v i="$ims_idx" '$1 == i && $3 == "ims" { exit 1 }' ||
 	fail "kill: IMS entry $ims_idx still in use after removal"
 mdev_create || fail "kill: cannot create a new mdev: $MDEV_ERR"
-run_guest "$MDEV_UUID" ops || fail "kill: the new mdev does not work"
+uuid=$MDEV_UUID
 step_ok kill
 
-pass "upstream idxd in a nested guest: boot, reboot, flr and rebind, kill ($steps steps)"
+# --- a guest on the new mdev with a trapped portal ---
+guest_start "$uuid" ,x-no-mmap=on
+guest_wait_ready
+guest_bringup trapped $STEP_COPIES
+read -r taken trapped <<EOT
+$(portal_counts "$uuid")
+EOT
+log "trapped: $taken descriptors taken from a mapped portal, $trapped trapped writes"
+[ "$taken" -eq 0 ] ||
+	fail "trapped: $taken descriptors taken from a portal QEMU did not map"
+[ "$trapped" -ge "$STEP_COPIES" ] ||
+	fail "trapped: $trapped trapped portal writes for $STEP_COPIES copies"
+step_ok "trapped portal"
+
+pass "upstream idxd in a nested guest: boot, reboot, flr and rebind, kill, trapped portal ($steps steps)"
