@@ -158,7 +158,7 @@ step_ok kill
 # --- a guest on the new mdev with a trapped portal ---
 guest_start "$uuid" ,x-no-mmap=on
 guest_wait_ready
-guest_bringup trapped $STEP_COPIES
+guest_bringup trapped $STEP_COPIES wq
 read -r taken trapped <<EOT
 $(portal_counts "$uuid")
 EOT

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Virtual devices come and go: CYCLES (20, MDEV_CYCLES for more) create /
+# Virtual devices come and go: CYCLES (5, MDEV_CYCLES for more) create /
 # use (a few small memmoves through VFIO) / remove cycles, then removal
 # right after descriptors were left in flight (VFIO_DEVICE_RESET, close of
 # the device fd, or both, without waiting), removal of the open device with
@@ -14,7 +14,7 @@ TEST=test_mdev_lifecycle
 . "$(dirname "$0")/lib.sh"
 
 WQ_SIZE=16
-CYCLES=${MDEV_CYCLES:-20}
+CYCLES=${MDEV_CYCLES:-5}
 
 setup_device
 require_ims

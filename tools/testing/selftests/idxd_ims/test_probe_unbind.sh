@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# CYCLES unbind/bind cycles and CYCLES module unload/load cycles (10 each,
+# CYCLES unbind/bind cycles and CYCLES module unload/load cycles (3 each,
 # PROBE_CYCLES for more) each leave the device probed again, leave no
 # idxd_ims interrupt behind after removal, and produce no kmemleak report
 # (skipped if kmemleak is unavailable). One leak per cycle is enough for
@@ -9,7 +9,7 @@
 TEST=test_probe_unbind
 . "$(dirname "$0")/lib.sh"
 
-CYCLES=${PROBE_CYCLES:-10}
+CYCLES=${PROBE_CYCLES:-3}
 KMEMLEAK=$DBGFS/kmemleak
 
 setup_device
