@@ -9,7 +9,8 @@
 #         1's eventfd returns (mediation, host IMS interrupt, eventfd,
 #         wake-up of the waiting process included); and the same with the
 #         descriptor stored to the mapped portal (-m), which the portal's
-#         consumer thread picks up;
+#         consumer thread picks up; and that thread's CPU time in IDLE_S
+#         seconds (10) of an open, idle device (mdev_guest idle);
 #   host: the debugfs hook "bench_latency", timed in the kernel from just
 #         before the submission until the IMS (and MSI-X) vector's handler
 #         has counted the interrupt.
@@ -26,6 +27,7 @@ TEST=bench_mdev
 
 SAMPLES=${SAMPLES:-2000}
 COPIES=${COPIES:-2000}
+IDLE_S=${IDLE_S:-10}
 WQ_SIZE=16
 
 setup_device
@@ -68,6 +70,11 @@ set -- $mapped
 printf '%-50s %10.1f %10.1f\n' "mdev, mapped portal (store -> eventfd read)" "$1" "$2"
 echo "$1 $trapped_median" |
 	awk '{ printf "ratio mapped / trapped portal: %.2f (median)\n", $1 / $2 }'
+
+# the mapped portal's consumer while the open device is idle
+run_guest -m "$MDEV_UUID" idle "$IDLE_S" > /dev/null || fail "mdev_guest idle failed"
+echo "$guest_out" | grep '^idle: consumer' ||
+	fail "no result from mdev_guest idle: $guest_out"
 
 # Data: one copy at a time, 4 KiB, host WQ through dmatest vs the mdev
 bench_host_copies "$COPIES"

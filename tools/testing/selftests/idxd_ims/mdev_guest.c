@@ -62,7 +62,8 @@
  *              one is submitted, before waiting for it
  *   busmaster, xfer, cfgreset
  *              the PCI function's emulation, in mdev_guest_emul.c
- *   mapped N   the mapped portal, in mdev_guest_portal.c
+ *   mapped N, idle N
+ *              the mapped portal, in mdev_guest_portal.c
  *
  * With -c CPU the program runs on that CPU only. With -m descriptors go to
  * the mapped portal (stores to the descriptor pages, mmapped) instead of
@@ -2440,7 +2441,7 @@ static void bad_usage(void)
 		"             flr, loop N, bench N, copybench N,\n"
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
 		"             disabled (needs -r), handle N, busmaster, xfer,\n"
-		"             cfgreset, mapped N\n");
+		"             cfgreset, mapped N, idle N\n");
 	exit(KSFT_FAIL);
 }
 
@@ -2617,6 +2618,8 @@ int main(int argc, char **argv)
 		scenario_cfgreset(&g, n);
 	else if (!strcmp(scenario, "mapped"))
 		scenario_mapped(&g, n);
+	else if (!strcmp(scenario, "idle"))
+		scenario_idle(&g, n);
 	else
 		bad_usage();
 

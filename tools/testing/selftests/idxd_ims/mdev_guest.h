@@ -217,5 +217,6 @@ int scenario_cfgreset(struct guest *g, long n);
 void mapped_write(__u64 *line, const struct dsa_hw_desc *d);
 void map_portal(struct guest *g);
 int scenario_mapped(struct guest *g, long n);
+int scenario_idle(struct guest *g, long n);
 
 #endif /* MDEV_GUEST_H */

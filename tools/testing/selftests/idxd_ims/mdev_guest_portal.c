@@ -13,7 +13,11 @@
  *             mapped portal with no trapped portal write; once the
  *             consumer has unmapped the idle portal, one more memmove
  *             faults it back in and completes
+ *   idle N    a benchmark: after one memmove through the mapped portal,
+ *             the CPU time the portal's consumer thread uses in the N
+ *             seconds after it went to sleep, from /proc/<pid>/stat
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,5 +226,61 @@ int scenario_mapped(struct guest *g, long n)
 	}
 	expect_quiet(g, VEC_WQ, "mapped: after the last memmove");
 	munmap((void *)portal, PORTAL_MAPPED_SIZE);
+	return 0;
+}
+
+/* the CPU time (utime + stime, clock ticks) of the thread named comm */
+static long thread_ticks(const char *comm)
+{
+	char path[300], buf[512], *p;
+	unsigned long utime, stime;
+	struct dirent *de;
+	long ticks = -1;
+	DIR *dir;
+
+	dir = opendir("/proc");
+	if (!dir)
+		die("opendir /proc");
+	while ((de = readdir(dir)) && ticks < 0) {
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (sysfs_read(path, buf, sizeof(buf)) || strcmp(buf, comm))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (sysfs_read(path, buf, sizeof(buf)))
+			continue;
+		/* fields 14 and 15, after the command in parentheses */
+		p = strrchr(buf, ')');
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				&utime, &stime) == 2)
+			ticks = utime + stime;
+	}
+	closedir(dir);
+	return ticks;
+}
+
+int scenario_idle(struct guest *g, long n)
+{
+	long before, after, hz = sysconf(_SC_CLK_TCK);
+	__u64 deadline;
+	char comm[16];
+
+	if (!g->portal_map)
+		map_portal(g);
+	snprintf(comm, sizeof(comm), "portal-%.8s", g->uuid);
+	enable_device(g);
+	drain_vector(g, VEC_WQ);
+	mapped_memmove(g, g->portal_map, 0, g->seed, "idle: memmove");
+	deadline = now_ns() + g->timeout_ms * 1000000ULL;
+	while (!portal_sleeping(g) && now_ns() < deadline)
+		usleep(1000);
+	if (!portal_sleeping(g))
+		fail("idle: the consumer did not sleep within %d ms", g->timeout_ms);
+	before = thread_ticks(comm);
+	if (before < 0)
+		die("idle: no thread %s", comm);
+	sleep(n);
+	after = thread_ticks(comm);
+	printf("idle: consumer %s used %ld ticks (%.3f s) of CPU in %ld s asleep\n",
+	       comm, after - before, (double)(after - before) / hz, n);
 	return 0;
 }
