@@ -612,13 +612,13 @@ static void vdev_release(struct vfio_device *core)
 
 	rc = idxd_ims_wq_mdev_put(vdev->wq);
 	cancel_work_sync(&vdev->halt_work);
+	/* the device never writes the portal's pages: they go in any case */
+	idxd_vdev_portal_free(vdev);
 	if (rc) {
 		idxd_ims_irq_release(wq_irq);
-		idxd_vdev_portal_free(vdev);
 		idxd_vdev_slots_abandon(vdev);
 	} else {
 		idxd_ims_irq_free(wq_irq);
-		idxd_vdev_portal_free(vdev);
 		idxd_vdev_slots_free(vdev);
 	}
 	if (vdev->pasid_en)
