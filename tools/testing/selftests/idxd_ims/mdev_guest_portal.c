@@ -31,14 +31,21 @@
 
 #define PAGE			4096UL
 
+/* the path of file NAME in the virtual device's idxd_ims sysfs directory */
+static void vdev_attr_path(struct guest *g, const char *name, char *path,
+			   size_t len)
+{
+	snprintf(path, len, "/sys/bus/mdev/devices/%s/idxd_ims/%s", g->uuid,
+		 name);
+}
+
 /* counter NAME of the virtual device's idxd_ims sysfs directory */
 static long vdev_counter(struct guest *g, const char *name)
 {
 	char path[256];
 	long v;
 
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/idxd_ims/%s",
-		 g->uuid, name);
+	vdev_attr_path(g, name, path, sizeof(path));
 	v = sysfs_read_num(path);
 	if (v < 0)
 		die("cannot read %s", path);
@@ -50,8 +57,7 @@ static bool portal_sleeping(struct guest *g)
 {
 	char path[256], state[32];
 
-	snprintf(path, sizeof(path),
-		 "/sys/bus/mdev/devices/%s/idxd_ims/portal_state", g->uuid);
+	vdev_attr_path(g, "portal_state", path, sizeof(path));
 	if (sysfs_read(path, state, sizeof(state)))
 		die("cannot read %s", path);
 	return !strcmp(state, "sleeping");
@@ -184,11 +190,9 @@ int scenario_mapped(struct guest *g, long n)
 	expect_mmap_refused(g, PAGE, MAP_SHARED, g->cfg.offset,
 			    "the configuration space");
 
-	portal = mmap(NULL, PORTAL_MAPPED_SIZE, PROT_WRITE, MAP_SHARED,
-		      g->device, g->bar2.offset);
-	if (portal == MAP_FAILED)
-		die("mmap of the portal's descriptor pages: %s",
-		    strerror(errno));
+	if (!g->portal_map)
+		map_portal(g);
+	portal = g->portal_map;
 
 	enable_device(g);
 	drain_vector(g, VEC_WQ);
@@ -225,7 +229,6 @@ int scenario_mapped(struct guest *g, long n)
 			  vdev_counter(g, "portal_trapped") - trapped0, 0);
 	}
 	expect_quiet(g, VEC_WQ, "mapped: after the last memmove");
-	munmap((void *)portal, PORTAL_MAPPED_SIZE);
 	return 0;
 }
 
