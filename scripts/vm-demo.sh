@@ -47,12 +47,19 @@ for wq in $sysfs/wq$id.*; do
 done
 
 modprobe dmatest timeout=10000 iterations="$ITERATIONS" test_buf_size=4096
+nchan=0
 for chan in $(ls /sys/class/dma); do
 	echo "$chan" > /sys/module/dmatest/parameters/channel
+	nchan=$((nchan + 1))
 done
 start=$(cut -d' ' -f1 /proc/uptime)
 echo 1 > /sys/module/dmatest/parameters/run
-cat /sys/module/dmatest/parameters/wait > /dev/null
+# "run" reads N until the woken threads have started: the run is over once
+# every channel's thread has logged its summary and "run" reads N
+until [ "$(dmesg | grep -c 'dmatest: .*summary')" -ge $nchan ] &&
+	[ "$(cat /sys/module/dmatest/parameters/run)" = N ]; do
+	sleep 0.2
+done
 end=$(cut -d' ' -f1 /proc/uptime)
 
 say "workload: dmatest, $ITERATIONS copies of up to 4 KiB per channel"

@@ -41,8 +41,14 @@ run_dmatest() {
 		test_buf_size="$BUF" || fail "cannot load dmatest"
 	echo "$1" > /sys/module/dmatest/parameters/channel
 	echo 1 > /sys/module/dmatest/parameters/run
-	cat /sys/module/dmatest/parameters/wait > /dev/null
-	line=$(dmesg | grep "$1-copy0: summary")
+	# "run" (and "wait") read as idle until the woken thread has started:
+	# the run is over once its summary is logged and "run" reads N
+	line=
+	until [ -n "$line" ] &&
+		[ "$(cat /sys/module/dmatest/parameters/run)" = N ]; do
+		sleep 0.2
+		line=$(dmesg | grep "$1-copy0: summary")
+	done
 	rmmod dmatest
 	echo "$line" | grep -q ", 0 failures" || fail "dmatest failed: $line"
 	result=$(echo "$line" |

@@ -157,14 +157,18 @@ cmd_dmatest() {
 	echo 1 > $DMATEST/threads_per_chan
 	echo 4096 > $DMATEST/test_buf_size
 	echo "$chan" > $DMATEST/channel || fail "dmatest refused channel $chan"
+	# the run is over once a new summary (its time stamp differs) is
+	# logged and "run" reads N; "run" alone reads N until the woken
+	# thread has started
+	_before=$(dmatest_summary "$chan")
 	echo 1 > $DMATEST/run
-	read -r _running < $DMATEST/run
-	while [ "$_running" = Y ]; do
+	summary=$_before
+	_running=Y
+	while [ "$summary" = "$_before" ] || [ "$_running" = Y ]; do
 		sleep 1
+		summary=$(dmatest_summary "$chan")
 		read -r _running < $DMATEST/run
 	done
-	summary=$(dmatest_summary "$chan")
-	[ -n "$summary" ] || fail "dmatest printed no summary for $chan"
 	echo "# $summary"
 	_tests=${summary#*summary }
 	_failures=${_tests#* tests, }

@@ -456,9 +456,11 @@ bind_kernel_wqs() {
 # a run of dmatest (memcpy, or what $DMATEST/dmatest says) with THREADS
 # threads on each of CHANNELS (a list), buffers of BUF_SIZE bytes (default
 # 4 KiB) and a completion timeout per transfer (default 5 s); remembers
-# where the kernel log stood.
+# where the kernel log stood and how many threads will report.
 dmatest_start() {
 	dmatest_log_start=$(log_mark)
+	# shellcheck disable=SC2086 # one word per channel
+	dmatest_threads=$(($(echo $1 | wc -w) * $3))
 	echo 0 > $DMATEST/run
 	echo "${4:-5000}" > $DMATEST/timeout
 	echo "$2" > $DMATEST/iterations
@@ -470,17 +472,24 @@ dmatest_start() {
 	echo 1 > $DMATEST/run
 }
 
-# dmatest_finish SECONDS: wait for the run to end, failing the test if it
-# is still running after SECONDS; leaves its dmatest log lines in
-# dmatest_out.
+# dmatest_log: the dmatest lines the kernel logged since dmatest_start.
+dmatest_log() {
+	dmesg | tail -n +$((dmatest_log_start + 1)) | grep 'dmatest: '
+}
+
+# dmatest_finish SECONDS: wait until every thread of the run has logged its
+# summary and the run has ended, failing the test if that takes more than
+# SECONDS; leaves the run's dmatest log lines in dmatest_out. dmatest's
+# "run" alone cannot tell: it reads N until a woken thread has started.
 dmatest_finish() {
 	_n=0
-	while [ "$(cat $DMATEST/run)" = Y ]; do
+	while [ "$(dmatest_log | grep -c ': summary ')" -lt "$dmatest_threads" ] ||
+		[ "$(cat $DMATEST/run)" = Y ]; do
 		[ $_n -lt $(($1 * 2)) ] || fail "dmatest still running after $1 s"
 		sleep 0.5
 		_n=$((_n + 1))
 	done
-	dmatest_out=$(dmesg | tail -n +$((dmatest_log_start + 1)) | grep 'dmatest: ')
+	dmatest_out=$(dmatest_log)
 	echo "$dmatest_out" | sed 's/^/# /'
 }
 
