@@ -456,7 +456,8 @@ static int vdev_open_device(struct vfio_device *core)
 
 /*
  * Close: the consumer stops first (it takes the register lock, and nobody
- * maps the portal any more), then the device is reset.
+ * maps the portal any more), then the device is reset, which waits for
+ * every descriptor in flight and unpins the guest's pages.
  */
 static void vdev_close_device(struct vfio_device *core)
 {
@@ -467,6 +468,15 @@ static void vdev_close_device(struct vfio_device *core)
 	idxd_vdev_reset(vdev);
 	mutex_unlock(&vdev->reg_lock);
 	vdev_clear_triggers(vdev, true);
+}
+
+/*
+ * The VMM unmaps guest IOVAs: unpin what the virtual device pinned there,
+ * once no descriptor in flight uses it.
+ */
+static void vdev_dma_unmap(struct vfio_device *core, u64 iova, u64 length)
+{
+	idxd_vdev_pins_unmap(to_vdev(core), iova, length);
 }
 
 /*
@@ -528,7 +538,10 @@ static int vdev_init(struct vfio_device *core)
 	INIT_WORK(&vdev->halt_work, vdev_halt_work);
 	atomic64_set(&vdev->submitted, 0);
 	atomic64_set(&vdev->completed, 0);
+	atomic64_set(&vdev->copied, 0);
+	atomic64_set(&vdev->split, 0);
 	atomic64_set(&vdev->rejected, 0);
+	idxd_vdev_pins_init(vdev);
 
 	if (!idev->ims_active) {
 		dev_err(&mdev->dev, "virtual devices need IMS; %s uses dynamic MSI-X (no PCI/IMS in this kernel, or the interrupt domain refused it)\n",
@@ -591,6 +604,7 @@ err_free_pasid:
 	if (vdev->pasid_en)
 		idxd_ims_pasid_vdev_free(idev, vdev->pasid);
 err_destroy:
+	idxd_vdev_pins_destroy(vdev);
 	mutex_destroy(&vdev->reg_lock);
 	return rc;
 }
@@ -623,6 +637,7 @@ static void vdev_release(struct vfio_device *core)
 	}
 	if (vdev->pasid_en)
 		idxd_ims_pasid_vdev_free(vdev->idev, vdev->pasid);
+	idxd_vdev_pins_destroy(vdev);
 	mutex_destroy(&vdev->reg_lock);
 }
 
@@ -637,6 +652,7 @@ static const struct vfio_device_ops idxd_vdev_ops = {
 	.mmap		= vdev_mmap,
 	.ioctl		= vdev_ioctl,
 	.request	= vdev_request,
+	.dma_unmap	= vdev_dma_unmap,
 	.bind_iommufd	= vfio_iommufd_emulated_bind,
 	.unbind_iommufd	= vfio_iommufd_emulated_unbind,
 	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
@@ -680,61 +696,58 @@ static ssize_t vectors_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(vectors);
 
-static ssize_t submitted_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_vdev(dev)->submitted));
-}
-static DEVICE_ATTR_RO(submitted);
+/**
+ * struct vdev_counter_attr - a sysfs file showing one counter of a virtual
+ *	device
+ * @attr: the file
+ * @offset: offset of the counter, an atomic64_t, in &struct idxd_ims_vdev
+ */
+struct vdev_counter_attr {
+	struct device_attribute attr;
+	size_t offset;
+};
 
-static ssize_t completed_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_vdev(dev)->completed));
-}
-static DEVICE_ATTR_RO(completed);
-
-static ssize_t rejected_show(struct device *dev,
-			     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_vdev(dev)->rejected));
-}
-static DEVICE_ATTR_RO(rejected);
-
-static ssize_t portal_taken_show(struct device *dev,
+static ssize_t vdev_counter_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_vdev(dev)->portal.taken));
-}
-static DEVICE_ATTR_RO(portal_taken);
+	struct vdev_counter_attr *ca = container_of(attr,
+						    struct vdev_counter_attr,
+						    attr);
+	atomic64_t *counter = (void *)dev_to_vdev(dev) + ca->offset;
 
-static ssize_t portal_trapped_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_vdev(dev)->portal.trapped));
+	return sysfs_emit(buf, "%lld\n", atomic64_read(counter));
 }
-static DEVICE_ATTR_RO(portal_trapped);
 
-static ssize_t portal_wakeups_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_vdev(dev)->portal.wakeups));
-}
-static DEVICE_ATTR_RO(portal_wakeups);
+#define VDEV_COUNTER_ATTR(_name, _field)				\
+	struct vdev_counter_attr vdev_attr_##_name = {			\
+		.attr = __ATTR(_name, 0444, vdev_counter_show, NULL),	\
+		.offset = offsetof(struct idxd_ims_vdev, _field),	\
+	}
 
-static ssize_t portal_sleeps_show(struct device *dev,
-				  struct device_attribute *attr, char *buf)
+static VDEV_COUNTER_ATTR(submitted, submitted);
+static VDEV_COUNTER_ATTR(completed, completed);
+static VDEV_COUNTER_ATTR(rejected, rejected);
+static VDEV_COUNTER_ATTR(copied, copied);
+static VDEV_COUNTER_ATTR(split, split);
+static VDEV_COUNTER_ATTR(pin_misses, pins.misses);
+static VDEV_COUNTER_ATTR(pin_evictions, pins.evictions);
+static VDEV_COUNTER_ATTR(portal_taken, portal.taken);
+static VDEV_COUNTER_ATTR(portal_trapped, portal.trapped);
+static VDEV_COUNTER_ATTR(portal_wakeups, portal.wakeups);
+static VDEV_COUNTER_ATTR(portal_sleeps, portal.sleeps);
+
+static ssize_t pinned_pages_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&dev_to_vdev(dev)->portal.sleeps));
+	struct idxd_vdev_pins *pins = &dev_to_vdev(dev)->pins;
+	unsigned int count;
+
+	mutex_lock(&pins->lock);
+	count = pins->count;
+	mutex_unlock(&pins->lock);
+	return sysfs_emit(buf, "%u\n", count);
 }
-static DEVICE_ATTR_RO(portal_sleeps);
+static DEVICE_ATTR_RO(pinned_pages);
 
 static ssize_t portal_state_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
@@ -749,13 +762,18 @@ static struct attribute *vdev_attrs[] = {
 	&dev_attr_wq.attr,
 	&dev_attr_pasid.attr,
 	&dev_attr_vectors.attr,
-	&dev_attr_submitted.attr,
-	&dev_attr_completed.attr,
-	&dev_attr_rejected.attr,
-	&dev_attr_portal_taken.attr,
-	&dev_attr_portal_trapped.attr,
-	&dev_attr_portal_wakeups.attr,
-	&dev_attr_portal_sleeps.attr,
+	&vdev_attr_submitted.attr.attr,
+	&vdev_attr_completed.attr.attr,
+	&vdev_attr_rejected.attr.attr,
+	&vdev_attr_copied.attr.attr,
+	&vdev_attr_split.attr.attr,
+	&vdev_attr_pin_misses.attr.attr,
+	&vdev_attr_pin_evictions.attr.attr,
+	&dev_attr_pinned_pages.attr,
+	&vdev_attr_portal_taken.attr.attr,
+	&vdev_attr_portal_trapped.attr.attr,
+	&vdev_attr_portal_wakeups.attr.attr,
+	&vdev_attr_portal_sleeps.attr.attr,
 	&dev_attr_portal_state.attr,
 	NULL,
 };

@@ -19,6 +19,7 @@
 #include <linux/vfio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "registers.h"
 
@@ -41,6 +42,17 @@ struct vm_area_struct;
 #define IDXD_VDEV_MAX_XFER_SHIFT	16
 #define IDXD_VDEV_MAX_XFER		BIT(IDXD_VDEV_MAX_XFER_SHIFT)
 #define IDXD_VDEV_MAX_SLOTS		16
+/* Pages a guest buffer of the largest transfer can touch */
+#define IDXD_VDEV_XFER_PAGES		(IDXD_VDEV_MAX_XFER / PAGE_SIZE + 1)
+/* Pinned pages one descriptor can use: two buffers and the record */
+#define IDXD_VDEV_SLOT_PINS		(2 * IDXD_VDEV_XFER_PAGES + 1)
+/*
+ * Host descriptors one guest descriptor can need: a new one at every page
+ * boundary of either buffer where the host pages are not contiguous
+ */
+#define IDXD_VDEV_MAX_PIECES		(2 * IDXD_VDEV_XFER_PAGES - 1)
+/* Guest pages a virtual device keeps pinned, in use or cached */
+#define IDXD_VDEV_PIN_CACHE_PAGES	1024
 /* The portal pages that take descriptors (not IMS): the mappable part */
 #define IDXD_VDEV_PORTAL_SIZE		(IDXD_PORTAL_IRQ_IMS * SZ_4K)
 /* 64-byte lines of those pages */
@@ -73,19 +85,111 @@ struct vm_area_struct;
 #define IDXD_VDEV_REGION_MASK		(IDXD_VDEV_REGION_OFFSET(1) - 1)
 
 /**
+ * struct idxd_vdev_pin - a guest page pinned and mapped for the parent
+ * @gfn: guest IOVA of the page, shifted by PAGE_SHIFT
+ * @page: the pinned page
+ * @dma: its bus address for the parent
+ * @writable: pinned for writing (the VMM's mapping allows it)
+ * @users: descriptors in flight using the page
+ * @node: link in &idxd_vdev_pins.lru
+ */
+struct idxd_vdev_pin {
+	u64 gfn;
+	struct page *page;
+	dma_addr_t dma;
+	bool writable;
+	atomic_t users;
+	struct list_head node;
+};
+
+/**
+ * struct idxd_vdev_pins - the guest pages a virtual device keeps pinned
+ *	(see mdev_pin.c)
+ * @lock: protects @xa, @lru and @count; held across vfio_pin_pages() and
+ *	while an unmap waits for a range's users
+ * @xa: the pinned pages by &idxd_vdev_pin.gfn
+ * @lru: the pinned pages, least recently used first
+ * @count: pages in @xa, at most %IDXD_VDEV_PIN_CACHE_PAGES
+ * @released: woken when a page's users drop to 0
+ * @misses: pages pinned because the cache did not have them
+ * @evictions: unused pages unpinned to make room
+ */
+struct idxd_vdev_pins {
+	struct mutex lock;		/* see @lock above */
+	struct xarray xa;
+	struct list_head lru;
+	unsigned int count;
+	wait_queue_head_t released;
+	atomic64_t misses;
+	atomic64_t evictions;
+};
+
+/**
+ * struct idxd_vdev_buf - a guest buffer of a descriptor, its pages pinned
+ * @iova: guest IOVA of the first byte
+ * @len: bytes pinned (less than the transfer after a fault)
+ * @pins: the pinned pages, in &idxd_vdev_slot.pins
+ */
+struct idxd_vdev_buf {
+	u64 iova;
+	u32 len;
+	struct idxd_vdev_pin **pins;
+};
+
+/**
+ * struct idxd_vdev_piece - one host descriptor of a split guest descriptor
+ * @off: offset of the piece in the guest transfer
+ * @len: bytes of the piece
+ * @src: host bus address of the piece's source, 0 for none
+ * @dst: host bus address of its destination or second source, 0 for none
+ */
+struct idxd_vdev_piece {
+	u32 off;
+	u32 len;
+	u64 src;
+	u64 dst;
+};
+
+/**
+ * struct idxd_vdev_batch - the host descriptors and records of a guest
+ *	descriptor split into a batch (DMA coherent, one per slot)
+ * @desc: the pieces' descriptors, the batch's descriptor list
+ * @comp: the pieces' completion records
+ */
+struct idxd_vdev_batch {
+	struct idxd_hw_desc desc[IDXD_VDEV_MAX_PIECES];
+	struct idxd_hw_completion comp[IDXD_VDEV_MAX_PIECES];
+};
+
+/**
  * struct idxd_vdev_slot - one guest descriptor in flight on the host
  * @hw: host copy of the descriptor, with host addresses
  * @comp: host completion record written by the device, in
  *	&idxd_ims_vdev.comps
  * @comp_dma: bus address of @comp
- * @bounce: source (0) and destination or second source (1) buffers
+ * @bounce: source (0) and destination or second source (1) buffers of
+ *	the copying data path
  * @bounce_dma: bus addresses of @bounce
+ * @batch: host descriptors of the pieces when the descriptor is split
+ * @batch_dma: bus address of @batch
+ * @piece: the pieces of the transfer, in guest order
+ * @num_pieces: entries of @piece; 0 when the data goes through @bounce
+ * @pins: the guest pages the descriptor uses
+ * @num_pins: entries of @pins
+ * @src: the guest's source (or first source) buffer
+ * @dst: the guest's destination (or second source) buffer
+ * @comp_pin: the page of the guest's completion record, NULL when it
+ *	could not be pinned (the record is then refused with SWERR 0x1a)
  * @guest_comp: guest IOVA of the guest's completion record, 0 for none
- * @guest_src: guest IOVA of the source, for fault addresses
- * @guest_dst: guest IOVA the result is copied to, 0 for none
- * @copy_back: bytes of @bounce[1] copied to @guest_dst on success
+ * @copy_back: bytes of @bounce[1] copied to @dst on success
+ * @dst_fault: when not 0, the bytes of the destination before its
+ *	first page that cannot be written: the transfer stops there, as on
+ *	the device, and completes with a write fault
+ * @opcode: the guest descriptor's operation
  * @want_record: the guest asked for a record on success (RCR)
  * @want_irq: the guest asked for a completion interrupt (valid handle)
+ * @check_result: the guest asked to check a compare's result (CR)
+ * @expect_result: the result the guest expects when @check_result
  * @session: &idxd_ims_vdev.session when submitted; a completion from an
  *	older session is not reported to the guest
  * @node: link in &idxd_ims_vdev.free_slots or &idxd_ims_vdev.inflight
@@ -96,12 +200,23 @@ struct idxd_vdev_slot {
 	dma_addr_t comp_dma;
 	void *bounce[2];
 	dma_addr_t bounce_dma[2];
+	struct idxd_vdev_batch *batch;
+	dma_addr_t batch_dma;
+	struct idxd_vdev_piece piece[IDXD_VDEV_MAX_PIECES];
+	unsigned int num_pieces;
+	struct idxd_vdev_pin *pins[IDXD_VDEV_SLOT_PINS];
+	unsigned int num_pins;
+	struct idxd_vdev_buf src;
+	struct idxd_vdev_buf dst;
+	struct idxd_vdev_pin *comp_pin;
 	u64 guest_comp;
-	u64 guest_src;
-	u64 guest_dst;
 	u32 copy_back;
+	u32 dst_fault;
+	u8 opcode;
 	bool want_record;
 	bool want_irq;
+	bool check_result;
+	u8 expect_result;
 	unsigned int session;
 	struct list_head node;
 };
@@ -184,11 +299,15 @@ struct idxd_vdev_regs {
  *	max_transfer_size; also the size of each bounce buffer
  * @vectors: host IMS vectors backing guest MSI-X vectors; entry 0 is NULL
  *	because vector 0 is raised by the mediation, never by the device
+ * @max_pieces: most pieces a split descriptor may have: the host work
+ *	queue's max_batch_size, at most %IDXD_VDEV_MAX_PIECES; 0 or 1 when
+ *	the work queue takes no batches (every transfer is copied)
  * @num_slots: entries of @slots, the slice's WQ size
  * @slots: descriptors the guest can have in flight
  * @comps: host completion records of @slots (DMA coherent)
  * @comps_dma: bus address of @comps
  * @portal: the mapped portal (BAR2's descriptor pages in host memory)
+ * @pins: guest pages pinned for the parent
  * @reg_lock: serialises guest register accesses, commands and portal
  *	writes (trapped or taken from @portal), open and close; protects
  *	@regs (but see @status_lock)
@@ -221,6 +340,10 @@ struct idxd_vdev_regs {
  *	each is either completed by the host work queue or rejected, or
  *	lost in a halt of the parent
  * @completed: descriptors the host work queue executed and completed
+ * @copied: descriptors whose data the host CPU copied through bounce
+ *	buffers (zero_copy off, or a transfer split into more pieces than
+ *	the host work queue's batches take)
+ * @split: descriptors the host ran as a batch of several pieces
  * @rejected: descriptors the mediation completed itself with an error
  *	status (bad handle, size or opcode, address outside the mappings).
  *	Portal writes that fail (work queue disabled or full, IMS portal)
@@ -234,12 +357,14 @@ struct idxd_ims_vdev {
 	bool pasid_en;
 	u64 opcap;
 	u32 max_xfer;
+	unsigned int max_pieces;
 	struct idxd_ims_irq *vectors[IDXD_VDEV_NUM_VECTORS];
 	unsigned int num_slots;
 	struct idxd_vdev_slot *slots;
 	struct idxd_hw_completion *comps;
 	dma_addr_t comps_dma;
 	struct idxd_vdev_portal portal;
+	struct idxd_vdev_pins pins;
 
 	struct mutex reg_lock;		/* see @reg_lock above */
 	struct idxd_vdev_regs regs;
@@ -263,6 +388,8 @@ struct idxd_ims_vdev {
 
 	atomic64_t submitted;
 	atomic64_t completed;
+	atomic64_t copied;
+	atomic64_t split;
 	atomic64_t rejected;
 };
 
@@ -292,6 +419,17 @@ void idxd_vdev_drain(struct idxd_ims_vdev *vdev);
 bool idxd_vdev_new_session(struct idxd_ims_vdev *vdev);
 irqreturn_t idxd_vdev_wq_irq_thread(int virq, void *dev_id);
 void idxd_vdev_halted(void *data);
+
+/* mdev_pin.c: guest pages pinned for the parent */
+void idxd_vdev_pins_init(struct idxd_ims_vdev *vdev);
+void idxd_vdev_pins_destroy(struct idxd_ims_vdev *vdev);
+void idxd_vdev_pins_lock(struct idxd_ims_vdev *vdev);
+void idxd_vdev_pins_unlock(struct idxd_ims_vdev *vdev);
+struct idxd_vdev_pin *idxd_vdev_pin_get(struct idxd_ims_vdev *vdev, u64 iova,
+					bool write);
+void idxd_vdev_pin_put(struct idxd_ims_vdev *vdev, struct idxd_vdev_pin *pin);
+void idxd_vdev_pins_unmap(struct idxd_ims_vdev *vdev, u64 iova, u64 length);
+void idxd_vdev_pins_release(struct idxd_ims_vdev *vdev);
 
 /* mdev_portal.c: the mapped portal and its consumer */
 int idxd_vdev_portal_alloc(struct idxd_ims_vdev *vdev);

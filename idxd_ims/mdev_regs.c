@@ -186,8 +186,8 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
  * idxd_vdev_reset() - reset the virtual device, as a function level reset
  * @vdev: virtual device
  *
- * Stops taking descriptors, waits for those in flight (later completions
- * are not reported) and puts the registers in their reset state. A halt
+ * Stops taking descriptors, waits for those in flight, unpins the guest
+ * pages the device kept pinned and puts the registers in their reset state. A halt
  * is forgotten if the parent's work queue works again; otherwise (parent
  * still halted, or disabled) GENSTS reads "halted" again, as on a device
  * that a reset cannot bring back. Opening the device, the guest's Reset
@@ -205,6 +205,7 @@ bool idxd_vdev_reset(struct idxd_ims_vdev *vdev)
 
 	vdev->regs.wq_enabled = false;
 	idxd_vdev_drain(vdev);
+	idxd_vdev_pins_release(vdev);
 	usable = idxd_vdev_new_session(vdev);
 	vdev_regs_reset(vdev);
 	idxd_vdev_portal_clear(vdev);

@@ -17,10 +17,11 @@
 # Prints a table in microseconds and the ratio mdev / host IMS. Then the
 # same for data: COPIES memmoves of 4 KiB one at a time, by one dmatest
 # thread on the host WQ (no verification, fixed size) against
-# mdev_guest's "copybench" (the bounce-buffer copies of the mediation
-# included), in operations per second and as a ratio. Run by "make
-# bench"; under TCG the numbers measure the software path, not DSA
-# hardware.
+# mdev_guest's "copybench" (zero-copy), in operations per second and as a
+# ratio. Last, the CPU time all CPUs spent busy per guest memmove of 64 B,
+# 4 KiB and 64 KiB (CPU_COPIES each, one at a time), with the module's
+# zero_copy off (host bounce buffers) and on. Run by "make bench"; under
+# TCG the numbers measure the software path, not DSA hardware.
 
 TEST=bench_mdev
 . "$(dirname "$0")/lib.sh"
@@ -28,11 +29,18 @@ TEST=bench_mdev
 SAMPLES=${SAMPLES:-2000}
 COPIES=${COPIES:-2000}
 IDLE_S=${IDLE_S:-10}
+CPU_COPIES=${CPU_COPIES:-1000}
 WQ_SIZE=16
+PARAMS=/sys/module/$DRV/parameters
 
 setup_device
 require_ims
 require_mdev
+
+restore_zero_copy() {
+	echo Y > "$PARAMS/zero_copy"
+}
+at_exit restore_zero_copy
 
 # WQ 1 backs the mdev, WQ 0 is the host's kernel WQ (enables the device)
 mdev_setup_wq 1 $WQ_SIZE
@@ -82,5 +90,22 @@ bench_mdev_copies "$MDEV_UUID" "$COPIES"
 
 echo "memmove 4 KiB one at a time, $COPIES copies each (operations per second)"
 printf '%-50s %10.0f\n' "host WQ (dmatest, 1 thread, no verify)" "$host_ops"
-printf '%-50s %10.0f\n' "mdev (copybench, bounce buffers)" "$mdev_ops"
+printf '%-50s %10.0f\n' "mdev (copybench, zero-copy)" "$mdev_ops"
 echo "$mdev_ops $host_ops" | awk '{ printf "ratio mdev / host: %.2f\n", $1 / $2 }'
+
+# Host CPU per guest descriptor: the bounce path against zero-copy
+echo "host CPU time per guest memmove, $CPU_COPIES one at a time (microseconds, all CPUs busy)"
+printf '%-10s %12s %12s %18s\n' bytes bounce zero-copy "zero-copy/bounce"
+zc_small=
+for size in 64 4096 65536; do
+	echo N > "$PARAMS/zero_copy"
+	bench_mdev_copy_cpu "$MDEV_UUID" "$CPU_COPIES" $size
+	bounce=$mdev_cpu_us
+	echo Y > "$PARAMS/zero_copy"
+	bench_mdev_copy_cpu "$MDEV_UUID" "$CPU_COPIES" $size
+	printf '%-10s %12.1f %12.1f %18.2f\n' $size "$bounce" "$mdev_cpu_us" \
+		"$(echo "$mdev_cpu_us $bounce" | awk '{ print $1 / $2 }')"
+	[ -n "$zc_small" ] || zc_small=$mdev_cpu_us
+done
+echo "$mdev_cpu_us $zc_small" |
+	awk '{ printf "ratio zero-copy 64 KiB / 64 B: %.2f\n", $1 / $2 }'

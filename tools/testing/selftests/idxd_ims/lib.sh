@@ -528,6 +528,16 @@ bench_mdev_copies() {
 	[ -n "$mdev_ops" ] || fail "no result from mdev_guest copybench: $guest_out"
 }
 
+# bench_mdev_copy_cpu UUID COUNT BYTES: COUNT memmoves of BYTES through
+# mdev UUID one at a time (mdev_guest copybench); sets mdev_cpu_us to the
+# busy CPU time per memmove, in microseconds.
+bench_mdev_copy_cpu() {
+	run_guest -b "$3" "$1" copybench "$2" > /dev/null ||
+		fail "mdev_guest copybench of $3 bytes failed"
+	mdev_cpu_us=$(echo "$guest_out" | sed -n 's/.*cpu_us_per_op=\([0-9.]*\).*/\1/p')
+	[ -n "$mdev_cpu_us" ] || fail "no result from mdev_guest copybench: $guest_out"
+}
+
 # --- benchmarks through the debugfs test hook ---
 
 # bench_run HOOK SAMPLES: run the test hook's benchmark HOOK (bench_alloc,

@@ -38,6 +38,10 @@
  *              CLOCK_MONOTONIC window it ran in
  *   bench N    N NOOP round trips, portal write to eventfd; prints the
  *              median and 99th percentile in microseconds
+ *   copybench N
+ *              N memmoves of BYTES one at a time, each waited for on its
+ *              interrupt; prints operations per second and the busy CPU
+ *              time per memmove
  *   flr        with errors, interrupt enables and every WQ slot busy, a
  *              function level reset through the configuration space (as
  *              Linux's pcie_flr()): registers back in their reset state,
@@ -64,6 +68,8 @@
  *              the PCI function's emulation, in mdev_guest_emul.c
  *   mapped N, idle N
  *              the mapped portal, in mdev_guest_portal.c
+ *   noncontig [N], unmap, copyloop N, uffd
+ *              the zero-copy data path, in mdev_guest_zerocopy.c
  *
  * With -c CPU the program runs on that CPU only. With -m descriptors go to
  * the mapped portal (stores to the descriptor pages, mmapped) instead of
@@ -184,6 +190,27 @@ long sysfs_read_num(const char *path)
 }
 
 /* --- guest memory --- */
+
+/* the path of file NAME in the virtual device's idxd_ims sysfs directory */
+void vdev_attr_path(struct guest *g, const char *name, char *path,
+		    size_t len)
+{
+	snprintf(path, len, "/sys/bus/mdev/devices/%s/idxd_ims/%s", g->uuid,
+		 name);
+}
+
+/* counter NAME of the virtual device's idxd_ims sysfs directory */
+long vdev_counter(struct guest *g, const char *name)
+{
+	char path[256];
+	long v;
+
+	vdev_attr_path(g, name, path, sizeof(path));
+	v = sysfs_read_num(path);
+	if (v < 0)
+		die("cannot read %s", path);
+	return v;
+}
 
 __u64 iova_of(unsigned long off)
 {
@@ -2441,18 +2468,42 @@ static void bad_usage(void)
 		"             flr, loop N, bench N, copybench N,\n"
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
 		"             disabled (needs -r), handle N, busmaster, xfer,\n"
-		"             cfgreset, mapped N, idle N\n");
+		"             cfgreset, mapped N, idle N, noncontig [N], unmap,\n"
+		"             copyloop N, uffd\n");
 	exit(KSFT_FAIL);
+}
+
+/*
+ * cpu_busy_ticks: the time all CPUs spent not idle (user, nice, system,
+ * irq, softirq), in clock ticks, from /proc/stat
+ */
+static unsigned long long cpu_busy_ticks(void)
+{
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
+	FILE *f = fopen("/proc/stat", "r");
+	int got;
+
+	if (!f)
+		die("cannot open /proc/stat");
+	got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice,
+		     &sys, &idle, &iowait, &irq, &softirq);
+	fclose(f);
+	if (got != 7)
+		die("cannot parse /proc/stat");
+	return user + nice + sys + irq + softirq;
 }
 
 /*
  * copybench N: N memmoves of -b BYTES, one at a time, each waited for on
  * vector 1 (the way one dmatest thread works); the data of the last one is
- * checked. Prints operations and kilobytes per second.
+ * checked. Prints operations and kilobytes per second, and the CPU time
+ * all CPUs spent busy during the loop per memmove (this program's, the
+ * mediation's in the portal write, the completion thread's).
  */
 static int scenario_copybench(struct guest *g, long n)
 {
 	struct dsa_completion_record *r = record(g, 0);
+	unsigned long long busy;
 	struct dsa_hw_desc d;
 	double secs;
 	__u64 t0;
@@ -2467,6 +2518,7 @@ static int scenario_copybench(struct guest *g, long n)
 	desc_init(&d, DSA_OPCODE_MEMMOVE, 0, g->bytes, true);
 	d.src_addr = iova_of(SRC_OFF);
 	d.dst_addr = iova_of(DST_OFF);
+	busy = cpu_busy_ticks();
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
 		r->status = 0;
@@ -2485,10 +2537,12 @@ static int scenario_copybench(struct guest *g, long n)
 		}
 	}
 	secs = (now_ns() - t0) / 1e9;
+	busy = cpu_busy_ticks() - busy;
 	if (memcmp(g->mem + SRC_OFF, g->mem + DST_OFF, g->bytes))
 		fail("copybench: destination differs from source");
-	printf("bench: mdev memmove n=%ld bytes=%u ops_per_s=%.0f kb_per_s=%.0f\n",
+	printf("bench: mdev memmove n=%ld bytes=%u ops_per_s=%.0f kb_per_s=%.0f",
 	       n, g->bytes, n / secs, n * (g->bytes / 1024.0) / secs);
+	printf(" cpu_us_per_op=%.1f\n", busy * 1e6 / sysconf(_SC_CLK_TCK) / n);
 	return 0;
 }
 
@@ -2576,7 +2630,9 @@ int main(int argc, char **argv)
 	scenario = argv[optind + 1];
 	arg = argc - optind > 2 ? argv[optind + 2] : NULL;
 	n = arg && strcmp(scenario, "inflight") ? strtol(arg, NULL, 0) : 1;
-	if (n < 1)
+	if (!strcmp(scenario, "noncontig") && !arg)
+		n = 0;
+	else if (n < 1)
 		bad_usage();
 
 	open_guest(&g);
@@ -2620,6 +2676,14 @@ int main(int argc, char **argv)
 		scenario_mapped(&g, n);
 	else if (!strcmp(scenario, "idle"))
 		scenario_idle(&g, n);
+	else if (!strcmp(scenario, "noncontig"))
+		scenario_noncontig(&g, n);
+	else if (!strcmp(scenario, "unmap"))
+		scenario_unmap(&g, n);
+	else if (!strcmp(scenario, "copyloop"))
+		scenario_copyloop(&g, n);
+	else if (!strcmp(scenario, "uffd"))
+		scenario_uffd(&g, n);
 	else
 		bad_usage();
 

@@ -172,6 +172,9 @@ void die(const char *fmt, ...);
 int sysfs_read(const char *path, char *buf, size_t len);
 long sysfs_read_num(const char *path);
 __u64 iova_of(unsigned long off);
+void vdev_attr_path(struct guest *g, const char *name, char *path,
+		    size_t len);
+long vdev_counter(struct guest *g, const char *name);
 struct dsa_completion_record *record(struct guest *g, unsigned int i);
 __u64 record_iova(unsigned int i);
 void fill_pattern(unsigned char *p, size_t len, __u32 seed);
@@ -218,5 +221,11 @@ void mapped_write(__u64 *line, const struct dsa_hw_desc *d);
 void map_portal(struct guest *g);
 int scenario_mapped(struct guest *g, long n);
 int scenario_idle(struct guest *g, long n);
+
+/* mdev_guest_zerocopy.c */
+int scenario_noncontig(struct guest *g, long n);
+int scenario_unmap(struct guest *g, long n);
+int scenario_copyloop(struct guest *g, long n);
+int scenario_uffd(struct guest *g, long n);
 
 #endif /* MDEV_GUEST_H */

@@ -31,27 +31,6 @@
 
 #define PAGE			4096UL
 
-/* the path of file NAME in the virtual device's idxd_ims sysfs directory */
-static void vdev_attr_path(struct guest *g, const char *name, char *path,
-			   size_t len)
-{
-	snprintf(path, len, "/sys/bus/mdev/devices/%s/idxd_ims/%s", g->uuid,
-		 name);
-}
-
-/* counter NAME of the virtual device's idxd_ims sysfs directory */
-static long vdev_counter(struct guest *g, const char *name)
-{
-	char path[256];
-	long v;
-
-	vdev_attr_path(g, name, path, sizeof(path));
-	v = sysfs_read_num(path);
-	if (v < 0)
-		die("cannot read %s", path);
-	return v;
-}
-
 /* whether the portal's consumer sleeps with the portal unmapped */
 static bool portal_sleeping(struct guest *g)
 {

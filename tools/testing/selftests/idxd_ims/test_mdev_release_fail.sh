@@ -1,18 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# A virtual device is removed with descriptors held in the device, and the
-# device does not confirm that its work queue stopped: the test hook makes
-# Drain WQ and Disable WQ fail (fail_cmds) without reaching the device,
-# which keeps running the work queue. The driver must say so, leave the
-# bounce buffers and completion records the device may still write
-# allocated, and not give the work queue to another virtual device until
-# the device is disabled; after that it is usable again.
+# A virtual device is closed with every slot held in the device (the close
+# waits for them: the device may write guest pages until they complete),
+# then removed while the device does not confirm that its work queue
+# stopped: the test hook makes Drain WQ and Disable WQ fail (fail_cmds)
+# without reaching the device, which keeps running the work queue. The
+# driver must say so, leave the bounce buffers, batch lists and completion
+# records the device may still write allocated, and not give the work
+# queue to another virtual device until the device is disabled; after
+# that it is usable again.
 TEST=test_mdev_release_fail
 . "$(dirname "$0")/lib.sh"
 
 # command codes: Disable WQ 7, Drain WQ 8
 FAIL_WQ_STOP=$(((1 << 7) | (1 << 8)))
+# how long the model holds each descriptor
+HOLD_US=200000
 
 setup_device
 require_ims
@@ -33,9 +37,14 @@ uuid=$MDEV_UUID
 at_exit model_clear_faults
 at_exit clear_fail_cmds
 
-# every slot in flight, held by the model long past the removal
-model_set delay-us 60000000
+# every slot in flight, held by the model for a while: the close waits
+model_set delay-us $HOLD_US
 run_guest "$uuid" inflight close || fail "mdev_guest inflight close failed"
+submitted=$(mdev_attr "$uuid" submitted)
+[ "$submitted" -ge 1 ] && [ "$(mdev_attr "$uuid" completed)" = "$submitted" ] ||
+	fail "the close returned with $(mdev_attr "$uuid" completed) of $submitted descriptors completed"
+[ "$(mdev_attr "$uuid" pinned_pages)" = 0 ] ||
+	fail "$(mdev_attr "$uuid" pinned_pages) guest pages still pinned after the close"
 
 ims_idx=$(mdev_attr "$uuid" vectors | awk '{ print $2 }')
 test_cmd fail_cmds $FAIL_WQ_STOP || fail "test hook: fail_cmds refused"

@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The zero-copy data path of a virtual DSA device (idxd_ims/mdev_desc.c,
+# mdev_pin.c): guest buffers whose pages are not contiguous in host memory
+# are split into pieces and reported as one descriptor (mdev_guest
+# noncontig; without an IOMMU every one of its descriptors must be split);
+# a buffer unmapped by the VMM while a descriptor using it is in flight
+# (mdev_guest unmap, the model holding the descriptor): the unmap waits
+# for the data, a later descriptor faults; zero_copy on by default, and
+# with zero_copy=0 copies go through host bounce buffers. After each
+# close no guest page stays pinned.
+TEST=test_mdev_zerocopy
+. "$(dirname "$0")/lib.sh"
+
+PARAMS=/sys/module/$DRV/parameters
+# how long the model holds the descriptor of the unmap scenario
+HOLD_US=300000
+
+setup_device
+require_ims
+require_mdev
+require_model_ctl
+
+# expect_unpinned WHAT: no guest page of the mdev stays pinned
+expect_unpinned() {
+	[ "$(mdev_attr "$uuid" pinned_pages)" = 0 ] ||
+		fail "$1: $(mdev_attr "$uuid" pinned_pages) guest pages still pinned after the close"
+}
+
+restore_zero_copy() {
+	echo Y > "$PARAMS/zero_copy"
+}
+
+[ -w "$PARAMS/zero_copy" ] || fail "no writable parameter zero_copy"
+[ "$(cat "$PARAMS/zero_copy")" = Y ] || fail "zero_copy is not on by default"
+at_exit restore_zero_copy
+
+mdev_setup_wq 0 8
+mdev_enable_device
+mdev_create || fail "cannot create an mdev of type $MDEV_TYPE"
+uuid=$MDEV_UUID
+at_exit model_clear_faults
+
+# Without an IOMMU the parent's bus addresses are physical addresses: one
+# page mapped at consecutive IOVAs is never contiguous with itself
+if [ -e "/sys/bus/pci/devices/$BDF/iommu_group" ]; then
+	log "noncontig: $BDF is behind an IOMMU, which may give the page's mappings consecutive bus addresses: split count not checked"
+	run_guest "$uuid" noncontig || fail "mdev_guest noncontig failed"
+else
+	run_guest "$uuid" noncontig 5 || fail "mdev_guest noncontig 5 failed"
+fi
+[ "$(mdev_attr "$uuid" copied)" = 0 ] ||
+	fail "$(mdev_attr "$uuid" copied) descriptors were copied by the host"
+expect_unpinned noncontig
+
+model_set delay-us $HOLD_US
+run_guest "$uuid" unmap || fail "mdev_guest unmap failed"
+model_set delay-us 0
+expect_unpinned unmap
+
+echo N > "$PARAMS/zero_copy" || fail "zero_copy refused N"
+run_guest "$uuid" loop 8 || fail "mdev_guest loop with zero_copy=0 failed"
+[ "$(mdev_attr "$uuid" copied)" -ge 8 ] ||
+	fail "with zero_copy=0, $(mdev_attr "$uuid" copied) descriptors went through the bounce buffers, expected 8"
+expect_unpinned "loop, zero_copy=0"
+pass "non-contiguous buffers and an unmap in flight on the zero-copy path; bounce buffers with zero_copy=0"
