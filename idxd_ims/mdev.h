@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/eventfd.h>
+#include <linux/hashtable.h>
 #include <linux/irqreturn.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -19,7 +20,6 @@
 #include <linux/vfio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 
 #include "registers.h"
 
@@ -90,7 +90,10 @@ struct vm_area_struct;
  * @page: the pinned page
  * @dma: its bus address for the parent
  * @writable: pinned for writing (the VMM's mapping allows it)
+ * @need_sync: the DMA API wants the page synced around the parent's
+ *	accesses (not on a coherent parent without bounce buffering)
  * @users: descriptors in flight using the page
+ * @hnode: link in &idxd_vdev_pins.table
  * @node: link in &idxd_vdev_pins.lru
  */
 struct idxd_vdev_pin {
@@ -98,27 +101,51 @@ struct idxd_vdev_pin {
 	struct page *page;
 	dma_addr_t dma;
 	bool writable;
+	bool need_sync;
 	atomic_t users;
+	struct hlist_node hnode;
+	struct list_head node;
+};
+
+/* Buckets of &idxd_vdev_pins.table: one per cached page at most */
+#define IDXD_VDEV_PIN_HASH_BITS		10
+
+/**
+ * struct idxd_vdev_unmap_range - IOVA pages the VMM is unmapping
+ * @first: first page (IOVA shifted by PAGE_SHIFT)
+ * @last: last page
+ * @node: link in &idxd_vdev_pins.unmapping
+ */
+struct idxd_vdev_unmap_range {
+	u64 first;
+	u64 last;
 	struct list_head node;
 };
 
 /**
  * struct idxd_vdev_pins - the guest pages a virtual device keeps pinned
  *	(see mdev_pin.c)
- * @lock: protects @xa, @lru and @count; held across vfio_pin_pages() and
- *	while an unmap waits for a range's users
- * @xa: the pinned pages by &idxd_vdev_pin.gfn
+ * @lock: protects @table, @lru, @count and @unmapping; never held across
+ *	a call into VFIO or a wait
+ * @table: the pinned pages by &idxd_vdev_pin.gfn (a hash table rather
+ *	than an xarray: every access holds @lock, and a lookup per page of
+ *	every descriptor should take no other lock)
  * @lru: the pinned pages, least recently used first
- * @count: pages in @xa, at most %IDXD_VDEV_PIN_CACHE_PAGES
- * @released: woken when a page's users drop to 0
+ * @count: pages in @table, at most %IDXD_VDEV_PIN_CACHE_PAGES
+ * @unmapping: ranges the VMM is unmapping: not pinned again until done
+ * @pinning: vfio_pin_pages() calls in progress, with the pages they pin
+ *	not yet in @table or given back
+ * @released: woken when a page's users, or @pinning, drop to 0
  * @misses: pages pinned because the cache did not have them
  * @evictions: unused pages unpinned to make room
  */
 struct idxd_vdev_pins {
 	struct mutex lock;		/* see @lock above */
-	struct xarray xa;
+	DECLARE_HASHTABLE(table, IDXD_VDEV_PIN_HASH_BITS);
 	struct list_head lru;
 	unsigned int count;
+	struct list_head unmapping;
+	atomic_t pinning;
 	wait_queue_head_t released;
 	atomic64_t misses;
 	atomic64_t evictions;
@@ -423,10 +450,8 @@ void idxd_vdev_halted(void *data);
 /* mdev_pin.c: guest pages pinned for the parent */
 void idxd_vdev_pins_init(struct idxd_ims_vdev *vdev);
 void idxd_vdev_pins_destroy(struct idxd_ims_vdev *vdev);
-void idxd_vdev_pins_lock(struct idxd_ims_vdev *vdev);
-void idxd_vdev_pins_unlock(struct idxd_ims_vdev *vdev);
-struct idxd_vdev_pin *idxd_vdev_pin_get(struct idxd_ims_vdev *vdev, u64 iova,
-					bool write);
+u32 idxd_vdev_pin_range(struct idxd_ims_vdev *vdev, u64 iova, u32 len,
+			bool write, struct idxd_vdev_pin **out);
 void idxd_vdev_pin_put(struct idxd_ims_vdev *vdev, struct idxd_vdev_pin *pin);
 void idxd_vdev_pins_unmap(struct idxd_ims_vdev *vdev, u64 iova, u64 length);
 void idxd_vdev_pins_release(struct idxd_ims_vdev *vdev);

@@ -310,23 +310,13 @@ static u32 vdev_pin_buf(struct idxd_ims_vdev *vdev, struct idxd_vdev_slot *slot,
 			struct idxd_vdev_buf *buf, u64 iova, u32 len,
 			bool write)
 {
-	struct idxd_vdev_pin *pin;
-	u32 done = 0;
-
 	buf->iova = iova;
 	buf->pins = &slot->pins[slot->num_pins];
-	buf->len = 0;
-	if (iova > U64_MAX - len)
-		return 0;
-	while (done < len) {
-		pin = idxd_vdev_pin_get(vdev, iova + done, write);
-		if (IS_ERR(pin))
-			break;
-		slot->pins[slot->num_pins++] = pin;
-		done += min(len - done, vdev_buf_page_left(buf, done));
-	}
-	buf->len = done;
-	return done;
+	buf->len = idxd_vdev_pin_range(vdev, iova, len, write, buf->pins);
+	if (buf->len)
+		slot->num_pins += (offset_in_page(iova) + buf->len - 1) /
+				  PAGE_SIZE + 1;
+	return buf->len;
 }
 
 /* Give back the pages of @slot's buffers (not its record's). */
@@ -362,6 +352,8 @@ static void vdev_sync_buf(struct idxd_ims_vdev *vdev,
 		enum dma_data_direction dir = pin->writable ?
 					      DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
 
+		if (!pin->need_sync)
+			continue;
 		if (to_device)
 			dma_sync_single_for_device(dev, pin->dma, PAGE_SIZE,
 						   dir);
@@ -598,8 +590,7 @@ static void vdev_build_bounce(struct idxd_ims_vdev *vdev,
 }
 
 /*
- * Pin the guest buffers of @g into @slot, with the pin cache locked.
- * Returns 0, or the fault status
+ * Pin the guest buffers of @g into @slot. Returns 0, or the fault status
  * with *@fault_addr: a source outside the mappings faults at its start
  * with nothing done; a destination is written up to its first page that
  * cannot be written (*@len shrinks to that, reported as a write fault on
@@ -705,21 +696,12 @@ static u8 vdev_mediate(struct idxd_ims_vdev *vdev, const struct idxd_hw_desc *g,
 		return IDXD_COMP_CRA_ALIGN;
 	}
 	status = vdev_check(vdev, g, slot);
-
-	/*
-	 * Every page of one descriptor is pinned under one hold of the pin
-	 * cache's lock: an unmap, which waits for the pages' users under
-	 * it, then only waits for descriptors that need nothing more to run.
-	 */
-	idxd_vdev_pins_lock(vdev);
-	if (slot->guest_comp) {
-		slot->comp_pin = idxd_vdev_pin_get(vdev, slot->guest_comp, true);
-		if (IS_ERR(slot->comp_pin))
-			slot->comp_pin = NULL;
-	}
+	if (slot->guest_comp &&
+	    !idxd_vdev_pin_range(vdev, slot->guest_comp, sizeof(*slot->comp),
+				 true, &slot->comp_pin))
+		slot->comp_pin = NULL;
 	if (!status && opcode != IDXD_OP_NOOP)
 		status = vdev_pin_bufs(vdev, g, slot, &len, fault_addr);
-	idxd_vdev_pins_unlock(vdev);
 	if (status)
 		return status;
 
