@@ -10,8 +10,10 @@ T ?=
 SETUP ?=
 # make bench B=<bench>[,<bench>...] runs some benchmarks (bench_guest, ...).
 B ?=
+# make fuzz FUZZ=SECONDS[:SEED] fuzzes a virtual device's guest interface.
+FUZZ ?= 600
 
-.PHONY: all modules modules_install clean help check run bench shell lint deps
+.PHONY: all modules modules_install clean help check run bench fuzz shell lint deps
 
 all: modules
 
@@ -42,6 +44,11 @@ run:
 bench:
 	IDXD_IMS_BENCH="$(B)" scripts/vm.sh bench $(SETUP)
 
+fuzz:
+	IDXD_IMS_FUZZ="$(FUZZ)" \
+	IDXD_IMS_VM_TIMEOUT=$$(( $(firstword $(subst :, ,$(FUZZ))) + 1200 )) \
+		scripts/check.sh T=test_mdev_fuzz.sh SETUP="$(or $(SETUP),vtd)"
+
 shell:
 	scripts/vm.sh shell $(SETUP)
 
@@ -58,6 +65,7 @@ help:
 	@echo '                                   lint, build kernel+QEMU, run all tests'
 	@echo '  make run                         demo workload in the VM'
 	@echo '  make bench [B=<bench>[,...]]     benchmarks in the VM'
+	@echo '  make fuzz [FUZZ=SECONDS[:SEED]]  fuzz a virtual device (default 600 s)'
 	@echo '  make shell                       a shell in the VM, driver loaded'
 	@echo '  make lint                        checkpatch, sparse, kernel-doc'
 	@echo '  make deps                        only install the Debian packages'

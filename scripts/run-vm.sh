@@ -42,6 +42,7 @@ cmdline+=" IDXD_IMS_MODE=$mode IDXD_IMS_SETUP=$setup"
 cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"
 [ -n "${IDXD_IMS_BENCH:-}" ] && cmdline+=" IDXD_IMS_BENCH=$IDXD_IMS_BENCH"
+[ -n "${IDXD_IMS_FUZZ:-}" ] && cmdline+=" IDXD_IMS_FUZZ=$IDXD_IMS_FUZZ"
 mem=2048 accel=tcg
 args=(-machine q35 -cpu max -smp 2
       -nodefaults -display none -no-reboot

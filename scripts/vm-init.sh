@@ -7,12 +7,13 @@
 # control channel) and optionally IDXD_IMS_TESTS (collection:test, comma
 # separated; a list starting with "!" names the tests to leave out) and
 # IDXD_IMS_BENCH (the benchmarks to run, comma separated; all without it)
-# as environment variables. Kernel messages go to ttyS0; in test
+# and IDXD_IMS_FUZZ (test_mdev_fuzz.sh's SECONDS[:SEED], for make fuzz) as
+# environment variables. Kernel messages go to ttyS0; in test
 # mode the kselftest TAP goes to ttyS1 and ends with the sentinel line
 # "IDXD_IMS_DONE rc=<n>".
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-export IDXD_IMS_SETUP IDXD_IMS_MODEL_CTL
+export IDXD_IMS_SETUP IDXD_IMS_MODEL_CTL IDXD_IMS_FUZZ
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -57,7 +58,12 @@ test)
 		echo "$IDXD_IMS_TESTS" | tr ',' '\n' > kselftest-list.txt
 		;;
 	esac
-	./run_kselftest.sh > $tap 2>&1
+	# make fuzz: the fuzzing test runs as long as asked, and some more
+	timeout=
+	[ -n "$IDXD_IMS_FUZZ" ] &&
+		timeout="--override-timeout $((${IDXD_IMS_FUZZ%%:*} + 600))"
+	# shellcheck disable=SC2086 # no option, or an option and its value
+	./run_kselftest.sh $timeout > $tap 2>&1
 	rc=$?
 	kmemleak_report
 	echo "IDXD_IMS_DONE rc=$rc" > $tap

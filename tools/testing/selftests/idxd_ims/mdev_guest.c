@@ -70,6 +70,9 @@
  *              the mapped portal, in mdev_guest_portal.c
  *   noncontig [N], unmap, copyloop N, uffd
  *              the zero-copy data path, in mdev_guest_zerocopy.c
+ *   fuzz SEED COUNT
+ *              random operations on every part of the guest interface
+ *              from several threads, in mdev_guest_fuzz.c
  *
  * With -c CPU the program runs on that CPU only. With -m descriptors go to
  * the mapped portal (stores to the descriptor pages, mmapped) instead of
@@ -384,7 +387,7 @@ static int set_irqs(struct guest *g, __u32 flags, __u32 index, __u32 start,
 	return ioctl(g->device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
 }
 
-static void attach_vectors(struct guest *g)
+void attach_vectors(struct guest *g)
 {
 	if (set_irqs(g, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
 		     VFIO_PCI_MSIX_IRQ_INDEX, 0, NR_VECS, g->efd))
@@ -2469,7 +2472,7 @@ static void bad_usage(void)
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
 		"             disabled (needs -r), handle N, busmaster, xfer,\n"
 		"             cfgreset, mapped N, idle N, noncontig [N], unmap,\n"
-		"             copyloop N, uffd\n");
+		"             copyloop N, uffd, fuzz SEED COUNT\n");
 	exit(KSFT_FAIL);
 }
 
@@ -2587,7 +2590,7 @@ int main(int argc, char **argv)
 	const char *scenario, *arg;
 	bool mapped = false;
 	cpu_set_t cpus;
-	long n;
+	long n, fuzz_count = 0;
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2632,7 +2635,12 @@ int main(int argc, char **argv)
 	n = arg && strcmp(scenario, "inflight") ? strtol(arg, NULL, 0) : 1;
 	if (!strcmp(scenario, "noncontig") && !arg)
 		n = 0;
+	else if (!strcmp(scenario, "fuzz"))
+		fuzz_count = argc - optind > 3 ?
+			     strtol(argv[optind + 3], NULL, 0) : 0;
 	else if (n < 1)
+		bad_usage();
+	if (!strcmp(scenario, "fuzz") && (!arg || n < 0 || fuzz_count < 1))
 		bad_usage();
 
 	open_guest(&g);
@@ -2684,6 +2692,8 @@ int main(int argc, char **argv)
 		scenario_copyloop(&g, n);
 	else if (!strcmp(scenario, "uffd"))
 		scenario_uffd(&g, n);
+	else if (!strcmp(scenario, "fuzz"))
+		scenario_fuzz(&g, n, fuzz_count);
 	else
 		bad_usage();
 

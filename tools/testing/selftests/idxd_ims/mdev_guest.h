@@ -192,6 +192,7 @@ unsigned int gensts(struct guest *g);
 unsigned int wq_state(struct guest *g);
 void set_bus_master(struct guest *g, bool on);
 void enable_device(struct guest *g);
+void attach_vectors(struct guest *g);
 void clear_swerr(struct guest *g);
 void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
 	       __u32 size, bool irq);
@@ -227,5 +228,8 @@ int scenario_noncontig(struct guest *g, long n);
 int scenario_unmap(struct guest *g, long n);
 int scenario_copyloop(struct guest *g, long n);
 int scenario_uffd(struct guest *g, long n);
+
+/* mdev_guest_fuzz.c */
+int scenario_fuzz(struct guest *g, long seed, long count);
 
 #endif /* MDEV_GUEST_H */
