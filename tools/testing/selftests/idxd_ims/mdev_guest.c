@@ -68,7 +68,7 @@
  *              the PCI function's emulation, in mdev_guest_emul.c
  *   mapped N, idle N
  *              the mapped portal, in mdev_guest_portal.c
- *   noncontig [N], unmap, copyloop N, uffd
+ *   noncontig [N], unmap, readonly, copyloop N, uffd
  *              the zero-copy data path, in mdev_guest_zerocopy.c
  *   fuzz SEED COUNT
  *              random operations on every part of the guest interface
@@ -2472,6 +2472,7 @@ static void bad_usage(void)
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
 		"             disabled (needs -r), handle N, busmaster, xfer,\n"
 		"             cfgreset, mapped N, idle N, noncontig [N], unmap,\n"
+		"             readonly,\n"
 		"             copyloop N, uffd, fuzz SEED COUNT\n");
 	exit(KSFT_FAIL);
 }
@@ -2692,6 +2693,8 @@ int main(int argc, char **argv)
 		scenario_copyloop(&g, n);
 	else if (!strcmp(scenario, "uffd"))
 		scenario_uffd(&g, n);
+	else if (!strcmp(scenario, "readonly"))
+		scenario_readonly(&g, n);
 	else if (!strcmp(scenario, "fuzz"))
 		scenario_fuzz(&g, n, fuzz_count);
 	else

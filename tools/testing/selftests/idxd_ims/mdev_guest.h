@@ -228,6 +228,7 @@ int scenario_noncontig(struct guest *g, long n);
 int scenario_unmap(struct guest *g, long n);
 int scenario_copyloop(struct guest *g, long n);
 int scenario_uffd(struct guest *g, long n);
+int scenario_readonly(struct guest *g, long n);
 
 /* mdev_guest_fuzz.c */
 int scenario_fuzz(struct guest *g, long seed, long count);

@@ -22,6 +22,9 @@
  *              it): the unmap returns only once the data is all written,
  *              the descriptor completes with success, and a memmove to the
  *              unmapped IOVA faults (0x83) without writing the buffer
+ *   readonly   a page the VMM maps read-only: a memmove and a compare read
+ *              it, a memmove into it faults (0x83) without writing it, and
+ *              a record there is refused with SWERR 0x1a naming it
  *   copyloop N for N seconds, rounds of every WQ slot queued with a 64 KiB
  *              memmove, each round's data checked; prints the rounds and
  *              descriptors done
@@ -241,6 +244,88 @@ int scenario_unmap(struct guest *g, long n)
 		}
 	}
 	munmap(buf, MAX_XFER);
+	return 0;
+}
+
+/* map_ro: map len bytes at host address p at IOVA iova, read-only */
+static void map_ro(struct guest *g, void *p, __u64 iova, unsigned long len)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ,
+		.vaddr = (unsigned long)p,
+		.iova = iova,
+		.size = len,
+	};
+
+	if (ioctl(g->container, VFIO_IOMMU_MAP_DMA, &map))
+		die("VFIO_IOMMU_MAP_DMA (read-only) of %#llx",
+		    (unsigned long long)iova);
+}
+
+int scenario_readonly(struct guest *g, long n)
+{
+	unsigned char *page = alloc_pages(PAGE);
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+	__u64 sw;
+	unsigned int i;
+
+	fill_pattern(page, PAGE, g->seed);
+	map_ro(g, page, EXTRA_IOVA, PAGE);
+	enable_device(g);
+
+	memset(g->mem + DST_OFF, FILLER, PAGE);
+	desc_init(&d, DSA_OPCODE_MEMMOVE, 0, PAGE, false);
+	d.src_addr = EXTRA_IOVA;
+	d.dst_addr = iova_of(DST_OFF);
+	r = run_one(g, &d, 0, "memmove from a read-only page");
+	expect_status(r, STATUS_SUCCESS, "memmove from a read-only page");
+	if (memcmp(g->mem + DST_OFF, page, PAGE))
+		fail("memmove from a read-only page: data mismatch");
+
+	desc_init(&d, DSA_OPCODE_COMPARE, 1, PAGE, false);
+	d.src_addr = iova_of(DST_OFF);
+	d.src2_addr = EXTRA_IOVA;
+	r = run_one(g, &d, 1, "compare with a read-only page");
+	expect_status(r, STATUS_SUCCESS, "compare with a read-only page");
+	expect_eq("compare with a read-only page: result", r->result, 0);
+
+	fill_pattern(g->mem + SRC_OFF, PAGE, g->seed + 1);
+	desc_init(&d, DSA_OPCODE_MEMMOVE, 2, PAGE, false);
+	d.src_addr = iova_of(SRC_OFF);
+	d.dst_addr = EXTRA_IOVA;
+	r = run_one(g, &d, 2, "memmove into a read-only page");
+	expect_status(r, STATUS_PAGE_FAULT | STATUS_WRITE,
+		      "memmove into a read-only page");
+	expect_eq("memmove into a read-only page: fault_addr", r->fault_addr,
+		  EXTRA_IOVA);
+	for (i = 0; i < PAGE; i++) {
+		if (page[i] != g->mem[DST_OFF + i]) {
+			fail("memmove into a read-only page wrote byte %u", i);
+			break;
+		}
+	}
+
+	clear_swerr(g);
+	desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
+	d.completion_addr = EXTRA_IOVA + 64;
+	/* not submit(): it clears the record, and this one is not in g->mem */
+	if (portal_write(g, 0, &d))
+		fail("NOOP with its record in a read-only page: portal write failed");
+	expect_signal(g, VEC_WQ, "NOOP with its record in a read-only page");
+	sw = bar0_read64(g, R_SWERR);
+	expect_eq("SWERR valid after a record in a read-only page",
+		  sw & SWERR_VALID, 1);
+	expect_eq("SWERR error after a record in a read-only page",
+		  (sw >> 8) & 0xff, 0x1a);
+	expect_eq("SWERR address after a record in a read-only page",
+		  bar0_read64(g, R_SWERR + 16), EXTRA_IOVA + 64);
+	if (memcmp(g->mem + DST_OFF, page, PAGE))
+		fail("the record in a read-only page was written");
+	clear_swerr(g);
+	unmap_extra(g, EXTRA_IOVA, PAGE);
+	munmap(page, PAGE);
 	return 0;
 }
 

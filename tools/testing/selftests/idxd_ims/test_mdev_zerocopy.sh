@@ -7,9 +7,10 @@
 # noncontig; without an IOMMU every one of its descriptors must be split);
 # a buffer unmapped by the VMM while a descriptor using it is in flight
 # (mdev_guest unmap, the model holding the descriptor): the unmap waits
-# for the data, a later descriptor faults; zero_copy on by default, and
-# with zero_copy=0 copies go through host bounce buffers. After each
-# close no guest page stays pinned.
+# for the data, a later descriptor faults; a page mapped read-only is read
+# but not written, and a record there is refused (mdev_guest readonly);
+# zero_copy is on by default, and with zero_copy=0 copies go through host
+# bounce buffers. After each close no guest page stays pinned.
 TEST=test_mdev_zerocopy
 . "$(dirname "$0")/lib.sh"
 
@@ -54,6 +55,9 @@ fi
 	fail "$(mdev_attr "$uuid" copied) descriptors were copied by the host"
 expect_unpinned noncontig
 
+run_guest "$uuid" readonly || fail "mdev_guest readonly failed"
+expect_unpinned readonly
+
 model_set delay-us $HOLD_US
 run_guest "$uuid" unmap || fail "mdev_guest unmap failed"
 model_set delay-us 0
@@ -64,4 +68,4 @@ run_guest "$uuid" loop 8 || fail "mdev_guest loop with zero_copy=0 failed"
 [ "$(mdev_attr "$uuid" copied)" -ge 8 ] ||
 	fail "with zero_copy=0, $(mdev_attr "$uuid" copied) descriptors went through the bounce buffers, expected 8"
 expect_unpinned "loop, zero_copy=0"
-pass "non-contiguous buffers and an unmap in flight on the zero-copy path; bounce buffers with zero_copy=0"
+pass "non-contiguous buffers, a read-only mapping and an unmap in flight on the zero-copy path; bounce buffers with zero_copy=0"
