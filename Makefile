@@ -12,6 +12,8 @@ SETUP ?=
 B ?=
 # make fuzz FUZZ=SECONDS[:SEED] fuzzes a virtual device's guest interface.
 FUZZ ?= 600
+# make check KASAN=1 runs on the KASAN variant of the test kernel.
+KASAN ?=
 
 .PHONY: all modules modules_install clean help check run bench fuzz shell lint deps
 
@@ -36,7 +38,7 @@ lint:
 	scripts/lint.sh
 
 check:
-	scripts/check.sh T="$(T)" SETUP="$(SETUP)"
+	IDXD_IMS_KASAN="$(KASAN)" scripts/check.sh T="$(T)" SETUP="$(SETUP)"
 
 run:
 	scripts/vm.sh run $(SETUP)
@@ -63,6 +65,7 @@ help:
 	@echo 'Test platform (Debian 12, as root; installs what it needs):'
 	@echo '  make check [T=<test>[,...]] [SETUP=vtd|noiommu|noopt|vtdpasid|guest]'
 	@echo '                                   lint, build kernel+QEMU, run all tests'
+	@echo '  make check KASAN=1               the same on a KASAN kernel'
 	@echo '  make run                         demo workload in the VM'
 	@echo '  make bench [B=<bench>[,...]]     benchmarks in the VM'
 	@echo '  make fuzz [FUZZ=SECONDS[:SEED]]  fuzz a virtual device (default 600 s)'

@@ -904,9 +904,10 @@ static u64 vdev_guest_addr(const struct idxd_vdev_slot *slot, u64 addr)
 
 /*
  * The records of a transfer split into pieces, as the one record of the
- * guest's descriptor: the first piece that failed decides the status,
- * with the bytes before it counted; otherwise a compare reports the
- * first difference of any piece.
+ * guest's descriptor: the first piece that failed (or did not run, when
+ * the batch descriptor itself failed) decides the status, with the bytes
+ * before it counted; otherwise a compare reports the first difference of
+ * any piece.
  */
 static void vdev_merge_pieces(const struct idxd_vdev_slot *slot,
 			      struct idxd_hw_completion *rec)
@@ -918,6 +919,12 @@ static void vdev_merge_pieces(const struct idxd_vdev_slot *slot,
 	rec->status = IDXD_COMP_SUCCESS;
 	for (i = 0; i < slot->num_pieces; i++) {
 		pc = &slot->batch->comp[i];
+		if (!pc->status) {
+			/* not run: the batch itself failed, and says why */
+			*rec = *slot->comp;
+			rec->bytes_completed = slot->piece[i].off;
+			return;
+		}
 		if ((pc->status & IDXD_COMP_STATUS_MASK) != IDXD_COMP_SUCCESS) {
 			*rec = *pc;
 			rec->bytes_completed = slot->piece[i].off +

@@ -8,6 +8,9 @@
 # debugging options: see there).
 # The result is cached under $IDXD_IMS_CACHE/kernel-<hash of the inputs>, so
 # an unchanged tree is built once. ccache shares objects between keys.
+# With IDXD_IMS_KASAN=1 (make check KASAN=1) the test kernel also gets
+# kernel/idxd_ims-kasan.config, in kernel-kasan-<hash>: the two variants
+# are cached side by side.
 #
 #   build-kernel.sh          build if needed; print the build directory
 #   build-kernel.sh --env    build if needed; print KSRC= KBUILD= KVER=
@@ -21,12 +24,19 @@ FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims.config
 GUEST_FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims-guest.config
 PATCHES=$IDXD_IMS_TOP/kernel/patches
 FIXES=$IDXD_IMS_TOP/kernel/fixes
+KASAN_FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims-kasan.config
+variant=kernel
+fragments=("$FRAGMENT")
+if [ "${IDXD_IMS_KASAN:-0}" = 1 ]; then
+	variant=kernel-kasan
+	fragments+=("$KASAN_FRAGMENT")
+fi
 
 [ -f "$TARBALL" ] || die "$TARBALL missing: run scripts/install-deps.sh"
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 key=$(printf '%s\n%s\n' "$pkgver" \
-	"$(hash_inputs "$PATCHES" "$FIXES" "$FRAGMENT" "$GUEST_FRAGMENT" "$0")" | sha256sum | cut -c1-16)
-dir=$IDXD_IMS_CACHE/kernel-$key
+	"$(hash_inputs "$PATCHES" "$FIXES" "${fragments[@]}" "$GUEST_FRAGMENT" "$0")" | sha256sum | cut -c1-16)
+dir=$IDXD_IMS_CACHE/$variant-$key
 src=$dir/src
 obj=$dir/build
 guest_obj=$dir/build-guest
@@ -64,26 +74,31 @@ unpack() {
 	apply_series "$FIXES"
 }
 
-# configure OBJDIR FRAGMENT
+# configure OBJDIR FRAGMENT...: tinyconfig, the FRAGMENTs merged over it
+# in order, every line of each checked in the result
 configure() {
-	local o=$1 fragment=$2 line missing=0
+	local o=$1 fragment line missing=0
 
+	shift
 	kmake "$o" tinyconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$o" \
-		"$o/.config" "$fragment" > "$o/merge.log"
+		"$o/.config" "$@" > "$o/merge.log"
 	kmake "$o" olddefconfig
-	while read -r line; do
-		case "$line" in
-		CONFIG_*=n) line="# ${line%=n} is not set" ;;
-		CONFIG_*) ;;
-		*) continue ;;
-		esac
-		if ! grep -qxF "$line" "$o/.config"; then
-			log "config fragment line lost by olddefconfig: $line"
-			missing=1
-		fi
-	done < "$fragment"
-	[ $missing -eq 0 ] || die "fix ${fragment#"$IDXD_IMS_TOP/"} dependencies"
+	for fragment in "$@"; do
+		while read -r line; do
+			case "$line" in
+			CONFIG_*=n) line="# ${line%=n} is not set" ;;
+			CONFIG_*) ;;
+			*) continue ;;
+			esac
+			if ! grep -qxF "$line" "$o/.config"; then
+				log "config fragment line lost by olddefconfig: $line"
+				missing=1
+			fi
+		done < "$fragment"
+		[ $missing -eq 0 ] ||
+			die "fix ${fragment#"$IDXD_IMS_TOP/"} dependencies"
+	done
 }
 
 compile() {
@@ -103,16 +118,17 @@ mkdir -p "$IDXD_IMS_CACHE"
 exec 9> "$IDXD_IMS_CACHE/kernel.lock"
 flock 9
 if [ -f "$dir/.done" ]; then
-	log "kernel $key is cached in $dir: not rebuilding"
+	log "$variant $key is cached in $dir: not rebuilding"
 else
-	log "building kernel $key (linux-source-6.12 $pkgver) in $dir"
+	log "building $variant $key (linux-source-6.12 $pkgver) in $dir"
 	stage kernel-unpack unpack
-	stage kernel-config configure "$obj" "$FRAGMENT"
+	stage kernel-config configure "$obj" "${fragments[@]}"
 	stage kernel-compile compile
 	stage guest-kernel-config configure "$guest_obj" "$GUEST_FRAGMENT"
 	stage guest-kernel-compile compile_guest
 	touch "$dir/.done"
-	for old in "$IDXD_IMS_CACHE"/kernel-*; do
+	# older builds of this variant (kernel-<hex> or kernel-kasan-<hex>)
+	for old in "$IDXD_IMS_CACHE/$variant"-[0-9a-f]*; do
 		[ "$old" = "$dir" ] || rm -rf "$old"
 	done
 fi
