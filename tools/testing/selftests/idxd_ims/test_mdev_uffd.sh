@@ -7,7 +7,9 @@
 # event reaching the handler (the kernel never waits for the VMM) and
 # nothing written; once filled in they work; a reset with every slot busy
 # on them returns only when their data and records are written, and
-# nothing is written after it. Needs userfaultfd (CONFIG_USERFAULTFD).
+# nothing is written after it. A second virtual device copies data all the
+# while (its loop starts before and goes on until after, by construction).
+# Needs userfaultfd (CONFIG_USERFAULTFD).
 TEST=test_mdev_uffd
 . "$(dirname "$0")/lib.sh"
 
@@ -17,11 +19,36 @@ require_mdev
 [ -e /proc/sys/vm/unprivileged_userfaultfd ] ||
 	skip "the kernel has no userfaultfd (CONFIG_USERFAULTFD)"
 
+outdir=$(mktemp -d)
+# shellcheck disable=SC2317 # called through at_exit
+cleanup_other() {
+	[ -z "${other_pid:-}" ] || kill "$other_pid" 2> /dev/null
+	rm -rf "$outdir"
+}
+at_exit cleanup_other
+
 mdev_setup_wq 0 8
+mdev_setup_wq 1 8
 mdev_enable_device
 mdev_create || fail "cannot create an mdev of type $MDEV_TYPE"
 uuid=$MDEV_UUID
-run_guest "$uuid" uffd || fail "mdev_guest uffd failed"
+mdev_create || fail "cannot create a second mdev"
+other=$MDEV_UUID
+
+"$MDEV_GUEST" -r "$outdir/started" -u "$outdir/stop" "$other" loop 4 \
+	> "$outdir/other" 2>&1 &
+other_pid=$!
+wait_file "$outdir/started" $other_pid 60 ||
+	{ sed 's/^/#   other: /' "$outdir/other"; fail "the second mdev's loop did not start"; }
+run_guest "$uuid" uffd
+rc=$?
+touch "$outdir/stop"
+wait $other_pid
+other_rc=$?
+other_pid=
+sed 's/^/#   other: /' "$outdir/other"
+[ $rc -eq 0 ] || fail "mdev_guest uffd failed"
+[ $other_rc -eq 0 ] || fail "the second mdev's loop failed while the first ran uffd"
 [ "$(mdev_attr "$uuid" pinned_pages)" = 0 ] ||
 	fail "$(mdev_attr "$uuid" pinned_pages) guest pages still pinned after the close"
-pass "guest memory behind a userfaultfd: faults without waiting, reset waits, nothing written after it"
+pass "guest memory behind a userfaultfd: faults without waiting, reset waits, nothing written after it; another mdev copied meanwhile"
