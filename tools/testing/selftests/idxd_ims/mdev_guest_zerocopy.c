@@ -65,12 +65,17 @@
 #define STATUS_WRITE		0x80
 #define FILLER			0xdb
 
-/* map_extra: map len bytes at host address p at IOVA iova */
-static void map_extra(struct guest *g, void *p, __u64 iova, unsigned long len)
+/*
+ * map_extra: map len bytes at host address p at IOVA iova, for reading and
+ * writing, or only reading when read_only
+ */
+static void map_extra(struct guest *g, void *p, __u64 iova, unsigned long len,
+		      bool read_only)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.flags = VFIO_DMA_MAP_FLAG_READ |
+			 (read_only ? 0 : VFIO_DMA_MAP_FLAG_WRITE),
 		.vaddr = (unsigned long)p,
 		.iova = iova,
 		.size = len,
@@ -124,7 +129,7 @@ int scenario_noncontig(struct guest *g, long n)
 	unsigned int i;
 
 	for (i = 0; i < EXTRA_PAGES; i++)
-		map_extra(g, page, EXTRA_IOVA + i * PAGE, PAGE);
+		map_extra(g, page, EXTRA_IOVA + i * PAGE, PAGE, false);
 	split_before = vdev_counter(g, "split");
 	enable_device(g);
 
@@ -210,7 +215,7 @@ int scenario_unmap(struct guest *g, long n)
 	struct dsa_hw_desc d;
 	unsigned int i;
 
-	map_extra(g, buf, EXTRA_IOVA, MAX_XFER);
+	map_extra(g, buf, EXTRA_IOVA, MAX_XFER, false);
 	enable_device(g);
 	fill_pattern(g->mem + SRC_OFF, MAX_XFER, g->seed);
 	memset(buf, FILLER, MAX_XFER);
@@ -247,22 +252,6 @@ int scenario_unmap(struct guest *g, long n)
 	return 0;
 }
 
-/* map_ro: map len bytes at host address p at IOVA iova, read-only */
-static void map_ro(struct guest *g, void *p, __u64 iova, unsigned long len)
-{
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ,
-		.vaddr = (unsigned long)p,
-		.iova = iova,
-		.size = len,
-	};
-
-	if (ioctl(g->container, VFIO_IOMMU_MAP_DMA, &map))
-		die("VFIO_IOMMU_MAP_DMA (read-only) of %#llx",
-		    (unsigned long long)iova);
-}
-
 int scenario_readonly(struct guest *g, long n)
 {
 	unsigned char *page = alloc_pages(PAGE);
@@ -272,7 +261,7 @@ int scenario_readonly(struct guest *g, long n)
 	unsigned int i;
 
 	fill_pattern(page, PAGE, g->seed);
-	map_ro(g, page, EXTRA_IOVA, PAGE);
+	map_extra(g, page, EXTRA_IOVA, PAGE, true);
 	enable_device(g);
 
 	memset(g->mem + DST_OFF, FILLER, PAGE);
@@ -535,7 +524,7 @@ int scenario_uffd(struct guest *g, long n)
 		die("out of memory");
 	memset(h->fill, 0, PAGE);
 	buf = uffd_buffer(h, MAX_XFER);
-	map_extra(g, buf, EXTRA_IOVA, MAX_XFER);
+	map_extra(g, buf, EXTRA_IOVA, MAX_XFER, false);
 	if (pthread_create(&thread, NULL, uffd_serve, h))
 		die("pthread_create");
 	enable_device(g);

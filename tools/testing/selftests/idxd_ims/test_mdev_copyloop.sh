@@ -57,9 +57,8 @@ mdev_enable_device
 mdev_create || fail "cannot create an mdev of type $MDEV_TYPE"
 uuid=$MDEV_UUID
 
-ims=$(mdev_attr "$uuid" vectors | awk '{ print $2 }')
-virq=$(vector_rows_all | awk -v i="$ims" '$1 == i && $3 == "ims" { print $2 }')
-[ -n "$virq" ] || fail "no Linux interrupt for IMS entry $ims"
+virq=$(mdev_ims_rows "$uuid" | awk '{ print $2 }')
+[ -n "$virq" ] || fail "no Linux interrupt for the IMS entry of $uuid"
 stop=$(mktemp -u)
 busy_loop "$stop" &
 busy=$!
