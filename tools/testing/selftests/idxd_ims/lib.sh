@@ -16,6 +16,14 @@ IDXD_IMS_DEVIDS="0x0b25 0x11fb 0x1212 0x0cfe 0x1216"
 # Cleanup steps registered by the test, run in reverse order on exit.
 cleanup_cmds=""
 
+# when the test started (seconds of uptime), for the time its verdict shows
+TEST_STARTED=$(cut -d. -f1 /proc/uptime)
+
+# test_seconds: seconds since the test started
+test_seconds() {
+	echo $(($(cut -d. -f1 /proc/uptime) - TEST_STARTED))
+}
+
 log() {
 	echo "# $TEST: $*"
 }
@@ -38,7 +46,7 @@ at_exit() {
 }
 
 skip() {
-	echo "# SKIP $TEST: $*"
+	echo "# SKIP $TEST: $* ($(test_seconds) s)"
 	exit $KSFT_SKIP
 }
 
@@ -48,7 +56,7 @@ FAIL_CONTEXT=
 
 fail() {
 	[ -n "$FAIL_CONTEXT" ] && $FAIL_CONTEXT
-	echo "# FAIL $TEST: $*"
+	echo "# FAIL $TEST: $* ($(test_seconds) s)"
 	exit $KSFT_FAIL
 }
 
@@ -63,7 +71,7 @@ log_splats() {
 }
 
 pass() {
-	echo "# PASS $TEST${1:+: $1}"
+	echo "# PASS $TEST${1:+: $1} ($(test_seconds) s)"
 	exit $KSFT_PASS
 }
 
