@@ -39,10 +39,11 @@ bench_mdev_copies "$MDEV_UUID" "$COPIES"
 guest_start "$MDEV_UUID" > /dev/null
 guest_wait_ready > /dev/null
 guest_cmd probe > /dev/null || fail "the guest's idxd did not probe the slice"
+guest_dev=$(guest_dev "$(guest_bdf 0)")
 guest_cmd enable > /dev/null || fail "accel-config could not enable the slice"
 guest_cmd dmatest "$GUEST_COPIES" noverify > /dev/null ||
 	fail "dmatest in the guest failed"
-guest_ops=$(guest_value iops)
+guest_ops=$(guest_value "iops $guest_dev")
 [ -n "$guest_ops" ] || fail "no result from dmatest in the guest: $GUEST_OUT"
 guest_kill
 

@@ -12,25 +12,28 @@
 #   guest: "<seq>| <output line>"   any number of them, then
 #          "<seq> rc=<status>"      0 for success
 # and "agent ready uptime <seconds>" each time the guest has booted.
-# Commands:
-#   probe            load idxd, print "device <dsaN> <pci address>"
-#   enable [wq]      accel-config: wq0.0 a dedicated dmaengine kernel WQ,
+# Commands, each on every slice the guest has (dsaN, in PCI order):
+#   probe            load idxd, print "device <dsaN> <pci address>" for each
+#   enable [wq]      accel-config: wqN.0 a dedicated dmaengine kernel WQ,
 #                    enable the device and the WQ; with "wq" only the WQ
 #                    (the device is enabled by idxd's probe, see below)
 #   dmatest N [noverify]
-#                    N verified dmatest copies of 4 KiB on the WQ's channel
-#                    (not verified, of a fixed size, with noverify); prints
-#                    "wq_irqs_before <count>", the summary, "failures <n>",
-#                    "iops <rate>" and "wq_irqs <count>"
-#   wq_irqs          print "wq_irqs <count>" (WQ vector, /proc/interrupts)
-#   flr              function reset of the device through its sysfs reset
+#                    N verified dmatest copies of 4 KiB on each WQ's channel,
+#                    one thread per channel, all at once (not verified, of a
+#                    fixed size, with noverify); prints for each device
+#                    "wq_irqs_before <dsaN> <count>", the channel's summary,
+#                    "failures <dsaN> <n>", "iops <dsaN> <rate>" and
+#                    "wq_irqs <dsaN> <count>"
+#   wq_irqs          print "wq_irqs <dsaN> <count>" (WQ vector,
+#                    /proc/interrupts)
+#   flr              function reset of each device through its sysfs reset
 #                    (idxd in Linux 6.12 has no reset handlers: it must be
 #                    bound again afterwards, see rebind)
-#   rebind           unbind idxd from the device and bind it again
+#   rebind           unbind idxd from each device and bind it again
 #   dmesg            print the guest's kernel log
-#   reboot           reboot the guest (the VMM resets the device); no answer
-# A command's state (device name, PCI address) is kept in files under /tmp
-# (the initramfs itself when the agent is /init).
+#   reboot           reboot the guest (the VMM resets the devices); no answer
+# The devices found by probe (name and PCI address, one per line) are kept
+# in a file under /tmp (the initramfs itself when the agent is /init).
 
 TEST=guest_agent
 . "${0%/*}/lib.sh"
@@ -49,38 +52,36 @@ guest_mounts() {
 	mount -t devtmpfs devtmpfs /dev
 }
 
-state_get() {
-	cat "$STATE/$1" 2> /dev/null
+# devices: the "<dsaN> <pci address>" lines of the devices probe found
+devices() {
+	[ -s "$STATE/devs" ] || fail "no device: run probe first"
+	cat "$STATE/devs"
 }
 
 cmd_probe() {
 	modprobe idxd || fail "modprobe idxd failed"
-	dev=
+	: > "$STATE/devs"
 	for d in /sys/bus/dsa/devices/dsa*; do
-		[ -e "$d" ] && dev=${d##*/} && break
+		[ -e "$d" ] || continue
+		cd -P "$d/.." || fail "no parent device for ${d##*/}"
+		echo "${d##*/} ${PWD##*/}" >> "$STATE/devs"
 	done
-	[ -n "$dev" ] || fail "idxd probed no DSA device"
-	cd -P "/sys/bus/dsa/devices/$dev/.." || fail "no parent device for $dev"
-	bdf=${PWD##*/}
 	cd /
-	echo "$dev" > "$STATE/dev"
-	echo "$bdf" > "$STATE/bdf"
-	echo "device $dev $bdf"
+	[ -s "$STATE/devs" ] || fail "idxd probed no DSA device"
+	sed 's/^/device /' "$STATE/devs"
 }
 
-# cmd_enable [wq]: idxd enables a device that is not configurable (the
-# slice) when it probes it: the dsa bus binds it to the idxd device driver
-# at once. accel-config enable-device refuses a device that is enabled
-# already, so it is disabled first, which accel-config also does. With
-# "wq" the device is left as the probe enabled it and only the WQ is
+# enable_device DEV [wq]: idxd enables a device that is not configurable
+# (the slice) when it probes it: the dsa bus binds it to the idxd device
+# driver at once. accel-config enable-device refuses a device that is
+# enabled already, so it is disabled first, which accel-config also does.
+# With "wq" the device is left as the probe enabled it and only the WQ is
 # configured and enabled (two runs of accel-config instead of four).
-cmd_enable() {
-	dev=$(state_get dev)
-	[ -n "$dev" ] || fail "no device: run probe first"
-	id=${dev#dsa}
-	wq=wq$id.0
+enable_device() {
+	dev=$1
+	wq=wq${dev#dsa}.0
 	read -r state < "/sys/bus/dsa/devices/$dev/state"
-	if [ "$1" = wq ]; then
+	if [ "$2" = wq ]; then
 		[ "$state" = enabled ] || fail "$dev is '$state' after its probe"
 	elif [ "$state" = enabled ]; then
 		accel-config disable-device "$dev" ||
@@ -88,7 +89,7 @@ cmd_enable() {
 	fi
 	accel-config config-wq "$dev/$wq" --type=kernel --name=$WQ_NAME \
 		--driver-name=dmaengine || fail "accel-config config-wq $dev/$wq"
-	if [ "$1" != wq ]; then
+	if [ "$2" != wq ]; then
 		accel-config enable-device "$dev" ||
 			fail "accel-config enable-device $dev"
 	fi
@@ -98,23 +99,33 @@ cmd_enable() {
 	echo "enabled $dev $wq"
 }
 
-# wq_chan: the dmaengine channel of wq0.0, the guest's only one
+cmd_enable() {
+	devices > "$STATE/list"
+	while read -r dev _bdf; do
+		enable_device "$dev" "$1"
+	done < "$STATE/list"
+}
+
+# wq_chan BDF: the dmaengine channel of the device at BDF (of its wqN.0,
+# its only one)
 wq_chan() {
-	for c in /sys/class/dma/dma*chan*; do
+	for c in /sys/bus/pci/devices/$1/dma/dma*chan*; do
 		[ -e "$c" ] && echo "${c##*/}" && return 0
 	done
 	return 1
 }
 
-# wq_irq_count: interrupts of the WQ's vector in /proc/interrupts, summed
-# over the CPUs (upstream names its WQ vectors idxd-portal, the misc
-# interrupt idxd-misc); shell built-ins only, like the rest of the hot
-# paths here: in a nested guest every program started costs seconds
+# wq_irq_count BDF: interrupts of the WQ vector of the device at BDF in
+# /proc/interrupts, summed over the CPUs (upstream names its WQ vectors
+# idxd-portal, the misc interrupt idxd-misc; the chip column names the
+# device); shell built-ins only, like the rest of the hot paths here: in a
+# nested guest every program started costs seconds
 wq_irq_count() {
+	_bdf=$1
 	_sum=0
 	while read -r _irq _fields; do
 		case "$_fields" in
-		*idxd-portal*) ;;
+		*"$_bdf"*idxd-portal*) ;;
 		*) continue ;;
 		esac
 		# shellcheck disable=SC2086 # split into the per-CPU counts
@@ -130,7 +141,10 @@ wq_irq_count() {
 }
 
 cmd_wq_irqs() {
-	echo "wq_irqs $(wq_irq_count)"
+	devices > "$STATE/list"
+	while read -r dev bdf; do
+		echo "wq_irqs $dev $(wq_irq_count "$bdf")"
+	done < "$STATE/list"
 }
 
 # dmatest_summary CHAN: the last dmatest summary line of CHAN's first
@@ -140,13 +154,13 @@ dmatest_summary() {
 	dmesg | grep -F "dmatest: $1-copy0: summary " | tail -n 1
 }
 
-# cmd_dmatest N [noverify]: N copies of 4 KiB by one dmatest thread, each
-# verified unless "noverify" (then of a fixed size, for a benchmark);
-# prints the WQ vector's count before and after
+# cmd_dmatest N [noverify]: N copies of 4 KiB by one dmatest thread on
+# each device's channel, all at once, each verified unless "noverify"
+# (then of a fixed size, for a benchmark); prints each WQ vector's count
+# before and after
 cmd_dmatest() {
-	chan=$(wq_chan) || fail "wq0.0 has no dmaengine channel"
+	devices > "$STATE/list"
 	[ -d $DMATEST ] || modprobe dmatest || fail "modprobe dmatest failed"
-	echo "wq_irqs_before $(wq_irq_count)"
 	_bench=0
 	[ "$2" = noverify ] && _bench=1
 	echo 0 > $DMATEST/run
@@ -156,45 +170,67 @@ cmd_dmatest() {
 	echo "$1" > $DMATEST/iterations
 	echo 1 > $DMATEST/threads_per_chan
 	echo 4096 > $DMATEST/test_buf_size
-	echo "$chan" > $DMATEST/channel || fail "dmatest refused channel $chan"
-	# the run is over once a new summary (its time stamp differs) is
-	# logged and "run" reads N; "run" alone reads N until the woken
-	# thread has started
-	_before=$(dmatest_summary "$chan")
+	: > "$STATE/chans"
+	while read -r dev bdf; do
+		chan=$(wq_chan "$bdf") || fail "$dev's wq has no dmaengine channel"
+		echo "$chan" > $DMATEST/channel ||
+			fail "dmatest refused channel $chan"
+		echo "$dev $bdf $chan $(dmatest_summary "$chan" | tr ' ' '_')" \
+			>> "$STATE/chans"
+		echo "wq_irqs_before $dev $(wq_irq_count "$bdf")"
+	done < "$STATE/list"
+	# the run is over once every channel has logged a new summary (its
+	# time stamp differs) and "run" reads N; "run" alone reads N until
+	# the woken threads have started
 	echo 1 > $DMATEST/run
-	summary=$_before
 	_running=Y
-	while [ "$summary" = "$_before" ] || [ "$_running" = Y ]; do
+	_waiting=1
+	while [ $_waiting = 1 ] || [ "$_running" = Y ]; do
 		sleep 1
-		summary=$(dmatest_summary "$chan")
+		_waiting=0
+		while read -r dev bdf chan before; do
+			_now=$(dmatest_summary "$chan" | tr ' ' '_')
+			[ "$_now" = "$before" ] && _waiting=1
+		done < "$STATE/chans"
 		read -r _running < $DMATEST/run
 	done
-	echo "# $summary"
-	_tests=${summary#*summary }
-	_failures=${_tests#* tests, }
-	_iops=${_failures#* failures }
-	echo "failures ${_failures%% failures*}"
-	echo "iops ${_iops%% iops*}"
-	cmd_wq_irqs
-	[ "${_tests%% tests,*}" = "$1" ] && [ "${_failures%% failures*}" = 0 ] ||
-		fail "dmatest: $summary"
+	_rc=0
+	while read -r dev bdf chan before; do
+		summary=$(dmatest_summary "$chan")
+		echo "# $summary"
+		_tests=${summary#*summary }
+		_failures=${_tests#* tests, }
+		_iops=${_failures#* failures }
+		echo "failures $dev ${_failures%% failures*}"
+		echo "iops $dev ${_iops%% iops*}"
+		echo "wq_irqs $dev $(wq_irq_count "$bdf")"
+		[ "${_tests%% tests,*}" = "$1" ] &&
+			[ "${_failures%% failures*}" = 0 ] || _rc=1
+	done < "$STATE/chans"
+	[ $_rc = 0 ] || fail "dmatest: not every channel ran $1 copies without a failure"
 }
 
 cmd_flr() {
-	bdf=$(state_get bdf)
-	grep -q . /sys/bus/pci/devices/$bdf/reset_method ||
-		fail "$bdf offers no reset method"
-	echo "reset_method $(cat /sys/bus/pci/devices/$bdf/reset_method)"
-	echo 1 > /sys/bus/pci/devices/$bdf/reset || fail "reset of $bdf failed"
-	dev=$(state_get dev)
-	echo "after reset: $dev $(cat /sys/bus/dsa/devices/$dev/state), wq $(cat /sys/bus/dsa/devices/wq${dev#dsa}.0/state)"
+	devices > "$STATE/list"
+	while read -r dev bdf; do
+		grep -q . /sys/bus/pci/devices/$bdf/reset_method ||
+			fail "$bdf offers no reset method"
+		echo "reset_method $dev $(cat /sys/bus/pci/devices/$bdf/reset_method)"
+		echo 1 > /sys/bus/pci/devices/$bdf/reset ||
+			fail "reset of $bdf failed"
+		echo "after reset: $dev $(cat /sys/bus/dsa/devices/$dev/state), wq $(cat /sys/bus/dsa/devices/wq${dev#dsa}.0/state)"
+	done < "$STATE/list"
 }
 
 cmd_rebind() {
-	bdf=$(state_get bdf)
-	echo "$bdf" > /sys/bus/pci/drivers/idxd/unbind || fail "unbind $bdf"
-	[ ! -e /sys/bus/pci/devices/$bdf/driver ] || fail "$bdf still bound"
-	echo "$bdf" > /sys/bus/pci/drivers/idxd/bind || fail "bind $bdf"
+	devices > "$STATE/list"
+	while read -r dev bdf; do
+		echo "$bdf" > /sys/bus/pci/drivers/idxd/unbind ||
+			fail "unbind $bdf"
+		[ ! -e /sys/bus/pci/devices/$bdf/driver ] ||
+			fail "$bdf still bound"
+		echo "$bdf" > /sys/bus/pci/drivers/idxd/bind || fail "bind $bdf"
+	done < "$STATE/list"
 	cmd_probe
 }
 

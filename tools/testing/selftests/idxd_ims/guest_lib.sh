@@ -78,20 +78,28 @@ require_nested_guest() {
 		skip "$GUEST_QEMU has no vfio-pci device"
 }
 
-# guest_start UUID [PROPERTIES]: boot the guest on the mdev UUID in the
-# background, with PROPERTIES (",x-no-mmap=on", say) added to its vfio-pci
-# device; the run's files (console.log, agent.log) are in GRUN. Stopped at
-# exit.
+# guest_start UUID[,PROPERTIES]...: boot the guest in the background on
+# the mdevs UUID, each a vfio-pci device with its PROPERTIES (",x-no-mmap=on",
+# say) at guest PCI address 0000:00:03.0, 0000:00:04.0 and so on (in the
+# order given); the run's files (console.log, agent.log) are in GRUN.
+# Stopped at exit.
 guest_start() {
 	[ -n "$GRUN" ] || GRUN=$(mktemp -d /tmp/idxd_ims-guest.XXXXXX)
 	at_exit guest_kill
 	rm -f "$GRUN/agent.in" "$GRUN/agent.out"
 	mkfifo "$GRUN/agent.in" "$GRUN/agent.out" || fail "mkfifo in $GRUN"
 	: > "$GRUN/agent.log"
+	_devices=
+	_slot=3
+	for _d in "$@"; do
+		_devices="$_devices -device vfio-pci,sysfsdev=$MDEV_DEVS/$_d,addr=$_slot"
+		_slot=$((_slot + 1))
+	done
 	# QEMU opens both ends read-write; the reader ends when QEMU does.
 	# Neither holds the test's output open: the runner waits for that.
 	cat "$GRUN/agent.out" >> "$GRUN/agent.log" 2> /dev/null &
 	guest_reader_pid=$!
+	# shellcheck disable=SC2086 # one -device option and its value each
 	"$GUEST_QEMU" -machine q35 -accel "$GUEST_ACCEL" -cpu max -smp 1 \
 		-m "$GUEST_MEM" -nodefaults -display none -L "$GUEST_DIR/firmware" \
 		-bios "$GUEST_DIR/firmware/qboot.rom" \
@@ -99,13 +107,24 @@ guest_start() {
 		-append "$GUEST_CMDLINE" \
 		-serial "file:$GRUN/console.log" \
 		-chardev "pipe,id=agent,path=$GRUN/agent" -serial chardev:agent \
-		-device "vfio-pci,sysfsdev=$MDEV_DEVS/$1${2:-}" \
-		< /dev/null > "$GRUN/qemu.log" 2>&1 &
+		$_devices < /dev/null > "$GRUN/qemu.log" 2>&1 &
 	guest_qemu_pid=$!
 	# held open read-write, so that writing never blocks on a dead QEMU
 	exec 8<> "$GRUN/agent.in"
 	guest_boots=0
-	log "guest on $1${2:+ ($2)}: QEMU pid $guest_qemu_pid, files in $GRUN"
+	log "guest on $*: QEMU pid $guest_qemu_pid, files in $GRUN"
+}
+
+# guest_bdf N: the guest's PCI address of the Nth device (from 0) given to
+# guest_start
+guest_bdf() {
+	printf '0000:00:%02x.0\n' $(($1 + 3))
+}
+
+# guest_dev BDF: the guest's name (dsaN) of the device at BDF, from the
+# last answer, which must be probe's
+guest_dev() {
+	echo "$GUEST_OUT" | awk -v b="$1" '$1 == "device" && $3 == b { print $2 }'
 }
 
 # guest_running: the guest's QEMU is still there
@@ -168,6 +187,7 @@ guest_cmd() {
 }
 
 # guest_value KEY: the value of the "KEY value" line of the last answer
+# (KEY may be several words: "failures dsa0")
 guest_value() {
 	echo "$GUEST_OUT" | sed -n "s/^$1 //p" | tail -n 1
 }

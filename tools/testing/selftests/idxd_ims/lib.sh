@@ -17,11 +17,12 @@ IDXD_IMS_DEVIDS="0x0b25 0x11fb 0x1212 0x0cfe 0x1216"
 cleanup_cmds=""
 
 # when the test started (seconds of uptime), for the time its verdict shows
-TEST_STARTED=$(cut -d. -f1 /proc/uptime)
+# (0 where /proc is not mounted yet: a nested guest's agent, which has none)
+TEST_STARTED=$(cut -d. -f1 /proc/uptime 2> /dev/null)
 
 # test_seconds: seconds since the test started
 test_seconds() {
-	echo $(($(cut -d. -f1 /proc/uptime) - TEST_STARTED))
+	echo $(($(cut -d. -f1 /proc/uptime) - ${TEST_STARTED:-0}))
 }
 
 log() {
