@@ -33,14 +33,16 @@ done
 # about IMS being refused and the MSI-X fallback (dmatest, mdev) to run.
 NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh,idxd_ims:test_mdev_fallback.sh
 # The noiommu setup (IMS on the x86 vector domain, no remapping) runs the
-# tests whose paths go through the IMS domain's parent: the IMS tests,
-# dmatest's completions, a virtual device's IMS entry and probe/unbind, and
-# the zero-copy data path, whose bus addresses are physical addresses
-# here (test_mdev_zerocopy checks the splitting exactly only then); the
-# rest behaves alike in every setup and runs in vtd. test_ims_all_entries
-# too: what it adds to the other IMS tests, every index of the table
-# programmed and fired, does not depend on the parent.
-NOIOMMU_TESTS=idxd_ims:test_ims_bad_template.sh,idxd_ims:test_ims_mask.sh,idxd_ims:test_ims_policy.sh,idxd_ims:test_ims_reuse.sh,idxd_ims:test_ims_swerr.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_mdev_zerocopy.sh,idxd_ims:test_probe_unbind.sh
+# tests whose paths go through the IMS domain's parent: IMS granted
+# without remapping, masking, dmatest's completions, a virtual device's
+# IMS entry and probe/unbind, and the zero-copy data path, whose bus
+# addresses are physical addresses here (test_mdev_zerocopy checks the
+# splitting exactly only then). The rest behaves alike in every setup and
+# runs in vtd: the IMS index allocator (test_ims_reuse,
+# test_ims_all_entries), the domain template checks and the software
+# error reporting through the misc MSI-X vector do not depend on the
+# parent.
+NOIOMMU_TESTS=idxd_ims:test_ims_mask.sh,idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_mdev_zerocopy.sh,idxd_ims:test_probe_unbind.sh
 # The vtdpasid setup (scalable-mode VT-d with PASID) runs the tests whose
 # paths change with a system PASID and a PASID per virtual device.
 VTDPASID_TESTS=idxd_ims:test_ims_pasid.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_halt_recovery.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_mdev_isolation.sh

@@ -121,6 +121,10 @@ tail -n +1 --pid=$qpid -f "$tap" | while IFS= read -r line; do
 done
 wait $qpid
 qrc=$?
+# the CPU time of this script's children, QEMU's nearly all: with the VMs
+# of make check sharing the cores, this is what a setup costs
+times > "$outdir/times"
+log "[$setup] VM: $((SECONDS - start)) s, CPU user and system: $(tail -n 1 "$outdir/times")"
 
 read -r passed failed skipped <<< "$(tap_counts "$tap")"
 verdict=0

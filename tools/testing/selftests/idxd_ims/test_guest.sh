@@ -27,8 +27,9 @@ TEST=test_guest
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/guest_lib.sh"
 
-# verified copies after boot, and after each later step
-COPIES=${GUEST_COPIES:-300}
+# verified copies on each slice after boot (300 in all), and after each
+# later step
+COPIES=${GUEST_COPIES:-150}
 STEP_COPIES=${GUEST_STEP_COPIES:-50}
 WQ_SIZE=16
 
