@@ -147,11 +147,23 @@ cmd_wq_irqs() {
 	done < "$STATE/list"
 }
 
-# dmatest_summary CHAN: the last dmatest summary line of CHAN's first
-# thread in the kernel log (grep, not a read loop: the shell's read takes
-# a system call per byte)
-dmatest_summary() {
-	dmesg | grep -F "dmatest: $1-copy0: summary " | tail -n 1
+# chan_summary CHAN: the last dmatest summary line of CHAN's first thread
+# in $STATE/summaries (see read_summaries), with shell built-ins only
+chan_summary() {
+	_last=
+	while IFS= read -r _l; do
+		case "$_l" in
+		*"dmatest: $1-copy0: summary "*) _last=$_l ;;
+		esac
+	done < "$STATE/summaries"
+	echo "$_last"
+}
+
+# read_summaries: the dmatest summary lines of the kernel log, into
+# $STATE/summaries (two programs, where a nested guest pays about a second
+# for each one started)
+read_summaries() {
+	dmesg | grep -F ': summary ' > "$STATE/summaries"
 }
 
 # cmd_dmatest N [noverify]: N copies of 4 KiB by one dmatest thread on
@@ -170,33 +182,36 @@ cmd_dmatest() {
 	echo "$1" > $DMATEST/iterations
 	echo 1 > $DMATEST/threads_per_chan
 	echo 4096 > $DMATEST/test_buf_size
+	read_summaries
 	: > "$STATE/chans"
 	while read -r dev bdf; do
 		chan=$(wq_chan "$bdf") || fail "$dev's wq has no dmaengine channel"
 		echo "$chan" > $DMATEST/channel ||
 			fail "dmatest refused channel $chan"
-		echo "$dev $bdf $chan $(dmatest_summary "$chan" | tr ' ' '_')" \
-			>> "$STATE/chans"
+		_before=$(chan_summary "$chan")
+		echo "$dev $bdf $chan ${_before%%]*}" >> "$STATE/chans"
 		echo "wq_irqs_before $dev $(wq_irq_count "$bdf")"
 	done < "$STATE/list"
-	# the run is over once every channel has logged a new summary (its
-	# time stamp differs) and "run" reads N; "run" alone reads N until
-	# the woken threads have started
+	# The run is over once "run" reads N and every channel has logged a
+	# new summary (its time stamp differs from the one before): "run"
+	# alone reads N until the woken threads have started, so the log is
+	# read only when "run" says N, and again a second later until then.
 	echo 1 > $DMATEST/run
-	_running=Y
 	_waiting=1
-	while [ $_waiting = 1 ] || [ "$_running" = Y ]; do
+	while [ $_waiting = 1 ]; do
 		sleep 1
+		read -r _running < $DMATEST/run
+		[ "$_running" = N ] || continue
+		read_summaries
 		_waiting=0
 		while read -r dev bdf chan before; do
-			_now=$(dmatest_summary "$chan" | tr ' ' '_')
-			[ "$_now" = "$before" ] && _waiting=1
+			_now=$(chan_summary "$chan")
+			[ "${_now%%]*}" = "$before" ] && _waiting=1
 		done < "$STATE/chans"
-		read -r _running < $DMATEST/run
 	done
 	_rc=0
 	while read -r dev bdf chan before; do
-		summary=$(dmatest_summary "$chan")
+		summary=$(chan_summary "$chan")
 		echo "# $summary"
 		_tests=${summary#*summary }
 		_failures=${_tests#* tests, }
