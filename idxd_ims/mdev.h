@@ -9,10 +9,12 @@
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/dma-direction.h>
 #include <linux/eventfd.h>
 #include <linux/hashtable.h>
 #include <linux/irqreturn.h>
 #include <linux/list.h>
+#include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
@@ -107,8 +109,15 @@ struct idxd_vdev_pin {
 	struct list_head node;
 };
 
-/* Buckets of &idxd_vdev_pins.table: one per cached page at most */
-#define IDXD_VDEV_PIN_HASH_BITS		10
+/* &idxd_vdev_pins.table has a bucket for each page the cache can hold */
+#define IDXD_VDEV_PIN_HASH_BITS		ilog2(IDXD_VDEV_PIN_CACHE_PAGES)
+
+/* How the parent may access a pinned page: it writes only writable ones */
+static inline enum dma_data_direction
+idxd_vdev_pin_dir(const struct idxd_vdev_pin *pin)
+{
+	return pin->writable ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
+}
 
 /**
  * struct idxd_vdev_unmap_range - IOVA pages the VMM is unmapping

@@ -349,16 +349,15 @@ static void vdev_sync_buf(struct idxd_ims_vdev *vdev,
 
 	for (off = 0; off < buf->len; off += vdev_buf_page_left(buf, off)) {
 		struct idxd_vdev_pin *pin = vdev_buf_pin(buf, off);
-		enum dma_data_direction dir = pin->writable ?
-					      DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
 
 		if (!pin->need_sync)
 			continue;
 		if (to_device)
 			dma_sync_single_for_device(dev, pin->dma, PAGE_SIZE,
-						   dir);
+						   idxd_vdev_pin_dir(pin));
 		else if (pin->writable)
-			dma_sync_single_for_cpu(dev, pin->dma, PAGE_SIZE, dir);
+			dma_sync_single_for_cpu(dev, pin->dma, PAGE_SIZE,
+						idxd_vdev_pin_dir(pin));
 	}
 }
 

@@ -29,6 +29,14 @@
 #include "idxd_ims.h"
 #include "mdev.h"
 
+/*
+ * The pages in use are those of the descriptors in flight, so that a full
+ * cache always has an idle page to give up for a new one, and never holds
+ * more than IDXD_VDEV_PIN_CACHE_PAGES.
+ */
+static_assert(IDXD_VDEV_MAX_SLOTS * IDXD_VDEV_SLOT_PINS <
+	      IDXD_VDEV_PIN_CACHE_PAGES);
+
 static struct device *vdev_dma_dev(struct idxd_ims_vdev *vdev)
 {
 	return &vdev->idev->pdev->dev;
@@ -78,7 +86,7 @@ static void vdev_pin_unmap_dma(struct idxd_ims_vdev *vdev,
 			       struct idxd_vdev_pin *pin)
 {
 	dma_unmap_page(vdev_dma_dev(vdev), pin->dma, PAGE_SIZE,
-		       pin->writable ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+		       idxd_vdev_pin_dir(pin));
 }
 
 /*
@@ -152,8 +160,7 @@ static struct idxd_vdev_pin *vdev_pin_new(struct idxd_ims_vdev *vdev, u64 gfn)
 	}
 	pin->page = page;
 	pin->dma = dma_map_page(vdev_dma_dev(vdev), page, 0, PAGE_SIZE,
-				pin->writable ? DMA_BIDIRECTIONAL :
-						DMA_TO_DEVICE);
+				idxd_vdev_pin_dir(pin));
 	if (dma_mapping_error(vdev_dma_dev(vdev), pin->dma)) {
 		vfio_unpin_pages(&vdev->vdev, iova, 1);
 		kfree(pin);

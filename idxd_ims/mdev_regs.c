@@ -187,10 +187,10 @@ void idxd_vdev_regs_init(struct idxd_ims_vdev *vdev)
  * @vdev: virtual device
  *
  * Stops taking descriptors, waits for those in flight, unpins the guest
- * pages the device kept pinned and puts the registers in their reset state. A halt
- * is forgotten if the parent's work queue works again; otherwise (parent
- * still halted, or disabled) GENSTS reads "halted" again, as on a device
- * that a reset cannot bring back. Opening the device, the guest's Reset
+ * pages the device kept pinned and puts the registers in their reset
+ * state. A halt is forgotten if the parent's work queue works again;
+ * otherwise (parent still halted, or disabled) GENSTS reads "halted" again,
+ * as on a device that a reset cannot bring back. Opening the device, the guest's Reset
  * Device command, its Initiate FLR (DEVCTL bit 15), VFIO_DEVICE_RESET and
  * closing the device all come here.
  *
