@@ -117,6 +117,42 @@ static struct dsa_completion_record *run_one(struct guest *g,
 	return run_poll(g, d, what);
 }
 
+/* expect_filled: none of the len bytes at p was written (all still FILLER) */
+static void expect_filled(const unsigned char *p, unsigned long len,
+			  const char *what)
+{
+	unsigned long i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != FILLER) {
+			fail("%s wrote byte %lu", what, i);
+			return;
+		}
+	}
+}
+
+/*
+ * expect_memmove_fault: a memmove of len bytes from IOVA src to IOVA dst
+ * (record rec) completes with a page fault: on dst, a write fault, when
+ * write; on src otherwise
+ */
+static void expect_memmove_fault(struct guest *g, unsigned int rec, __u64 src,
+				 __u64 dst, __u32 len, bool write,
+				 const char *what)
+{
+	struct dsa_completion_record *r;
+	struct dsa_hw_desc d;
+	char field[128];
+
+	desc_init(&d, DSA_OPCODE_MEMMOVE, rec, len, false);
+	d.src_addr = src;
+	d.dst_addr = dst;
+	r = run_one(g, &d, rec, what);
+	expect_status(r, STATUS_PAGE_FAULT | (write ? STATUS_WRITE : 0), what);
+	snprintf(field, sizeof(field), "%s: fault_addr", what);
+	expect_eq(field, r->fault_addr, write ? dst : src);
+}
+
 int scenario_noncontig(struct guest *g, long n)
 {
 	const __u32 in_page = 2048, len = (EXTRA_PAGES - 1) * PAGE;
@@ -213,7 +249,6 @@ int scenario_unmap(struct guest *g, long n)
 	unsigned char *buf = alloc_pages(MAX_XFER);
 	struct dsa_completion_record *r = record(g, 0);
 	struct dsa_hw_desc d;
-	unsigned int i;
 
 	map_extra(g, buf, EXTRA_IOVA, MAX_XFER, false);
 	enable_device(g);
@@ -233,21 +268,9 @@ int scenario_unmap(struct guest *g, long n)
 	expect_status(r, STATUS_SUCCESS, "unmap: the memmove in flight");
 
 	memset(buf, FILLER, MAX_XFER);
-	desc_init(&d, DSA_OPCODE_MEMMOVE, 1, PAGE, false);
-	d.src_addr = iova_of(SRC_OFF);
-	d.dst_addr = EXTRA_IOVA;
-	r = run_one(g, &d, 1, "memmove to the unmapped IOVA");
-	expect_status(r, STATUS_PAGE_FAULT | STATUS_WRITE,
-		      "memmove to the unmapped IOVA");
-	expect_eq("memmove to the unmapped IOVA: fault_addr", r->fault_addr,
-		  EXTRA_IOVA);
-	for (i = 0; i < MAX_XFER; i++) {
-		if (buf[i] != FILLER) {
-			fail("memmove to the unmapped IOVA wrote byte %u of the buffer",
-			     i);
-			break;
-		}
-	}
+	expect_memmove_fault(g, 1, iova_of(SRC_OFF), EXTRA_IOVA, PAGE, true,
+			     "memmove to the unmapped IOVA");
+	expect_filled(buf, MAX_XFER, "memmove to the unmapped IOVA");
 	munmap(buf, MAX_XFER);
 	return 0;
 }
@@ -258,7 +281,6 @@ int scenario_readonly(struct guest *g, long n)
 	struct dsa_completion_record *r;
 	struct dsa_hw_desc d;
 	__u64 sw;
-	unsigned int i;
 
 	fill_pattern(page, PAGE, g->seed);
 	map_extra(g, page, EXTRA_IOVA, PAGE, true);
@@ -281,20 +303,10 @@ int scenario_readonly(struct guest *g, long n)
 	expect_eq("compare with a read-only page: result", r->result, 0);
 
 	fill_pattern(g->mem + SRC_OFF, PAGE, g->seed + 1);
-	desc_init(&d, DSA_OPCODE_MEMMOVE, 2, PAGE, false);
-	d.src_addr = iova_of(SRC_OFF);
-	d.dst_addr = EXTRA_IOVA;
-	r = run_one(g, &d, 2, "memmove into a read-only page");
-	expect_status(r, STATUS_PAGE_FAULT | STATUS_WRITE,
-		      "memmove into a read-only page");
-	expect_eq("memmove into a read-only page: fault_addr", r->fault_addr,
-		  EXTRA_IOVA);
-	for (i = 0; i < PAGE; i++) {
-		if (page[i] != g->mem[DST_OFF + i]) {
-			fail("memmove into a read-only page wrote byte %u", i);
-			break;
-		}
-	}
+	memset(page, FILLER, PAGE);
+	expect_memmove_fault(g, 2, iova_of(SRC_OFF), EXTRA_IOVA, PAGE, true,
+			     "memmove into a read-only page");
+	expect_filled(page, PAGE, "memmove into a read-only page");
 
 	clear_swerr(g);
 	desc_init(&d, DSA_OPCODE_NOOP, 0, 0, true);
@@ -310,8 +322,7 @@ int scenario_readonly(struct guest *g, long n)
 		  (sw >> 8) & 0xff, 0x1a);
 	expect_eq("SWERR address after a record in a read-only page",
 		  bar0_read64(g, R_SWERR + 16), EXTRA_IOVA + 64);
-	if (memcmp(g->mem + DST_OFF, page, PAGE))
-		fail("the record in a read-only page was written");
+	expect_filled(page, PAGE, "a record in a read-only page");
 	clear_swerr(g);
 	unmap_extra(g, EXTRA_IOVA, PAGE);
 	munmap(page, PAGE);
@@ -436,26 +447,12 @@ static unsigned char *uffd_buffer(struct uffd_handler *h, unsigned long len)
 /* uffd_missing: a memmove touching the buffer faults, nothing waits or is written */
 static void uffd_missing(struct guest *g, struct uffd_handler *h)
 {
-	struct dsa_completion_record *r;
-	struct dsa_hw_desc d;
-
 	memset(g->mem + DST_OFF, FILLER, PAGE);
-	desc_init(&d, DSA_OPCODE_MEMMOVE, 0, PAGE, false);
-	d.src_addr = iova_of(SRC_OFF);
-	d.dst_addr = EXTRA_IOVA;
-	r = run_one(g, &d, 0, "memmove into missing pages");
-	expect_status(r, STATUS_PAGE_FAULT | STATUS_WRITE,
-		      "memmove into missing pages");
-	expect_eq("memmove into missing pages: fault_addr", r->fault_addr,
-		  EXTRA_IOVA);
-	d.src_addr = EXTRA_IOVA;
-	d.dst_addr = iova_of(DST_OFF);
-	r = run_one(g, &d, 1, "memmove out of missing pages");
-	expect_status(r, STATUS_PAGE_FAULT, "memmove out of missing pages");
-	expect_eq("memmove out of missing pages: fault_addr", r->fault_addr,
-		  EXTRA_IOVA);
-	if (g->mem[DST_OFF] != FILLER)
-		fail("memmove out of missing pages wrote its destination");
+	expect_memmove_fault(g, 0, iova_of(SRC_OFF), EXTRA_IOVA, PAGE, true,
+			     "memmove into missing pages");
+	expect_memmove_fault(g, 1, EXTRA_IOVA, iova_of(DST_OFF), PAGE, false,
+			     "memmove out of missing pages");
+	expect_filled(g->mem + DST_OFF, PAGE, "memmove out of missing pages");
 	expect_eq("page faults the handler saw for the host's accesses",
 		  uffd_events(h), 0);
 }
@@ -497,12 +494,7 @@ static void uffd_reset(struct guest *g, unsigned char *buf)
 	desc_init(&d, DSA_OPCODE_NOOP, g->wq_size, 0, false);
 	expect_status(run_one(g, &d, g->wq_size, "NOOP after the reset"),
 		      STATUS_SUCCESS, "NOOP after the reset");
-	for (i = 0; i < MAX_XFER; i++) {
-		if (buf[i] != FILLER) {
-			fail("uffd: byte %u of the buffer written after the reset", i);
-			break;
-		}
-	}
+	expect_filled(buf, MAX_XFER, "uffd: the device, after the reset,");
 	for (i = 0; i < g->wq_size; i++)
 		if (record(g, i)->status != FILLER)
 			fail("uffd: record %u written after the reset", i);
