@@ -36,20 +36,11 @@ configure() {
 # run_dmatest CHANNEL: one dmatest thread on CHANNEL; sets result to
 # "iops KB/s".
 run_dmatest() {
-	dmesg -c > /dev/null
-	modprobe dmatest timeout=10000 iterations="$ITERATIONS" \
-		test_buf_size="$BUF" || fail "cannot load dmatest"
-	echo "$1" > /sys/module/dmatest/parameters/channel
-	echo 1 > /sys/module/dmatest/parameters/run
-	# "run" (and "wait") read as idle until the woken thread has started:
-	# the run is over once its summary is logged and "run" reads N
-	line=
-	until [ -n "$line" ] &&
-		[ "$(cat /sys/module/dmatest/parameters/run)" = N ]; do
-		sleep 0.2
-		line=$(dmesg | grep "$1-copy0: summary")
-	done
+	modprobe dmatest || fail "cannot load dmatest"
+	dmatest_start "$1" "$ITERATIONS" 1 10000 "$BUF"
+	dmatest_finish 900 > /dev/null
 	rmmod dmatest
+	line=$(echo "$dmatest_out" | grep "$1-copy0: summary")
 	echo "$line" | grep -q ", 0 failures" || fail "dmatest failed: $line"
 	result=$(echo "$line" |
 		sed 's/.* failures \([0-9.]*\) iops \([0-9]*\) KB\/s.*/\1 \2/')

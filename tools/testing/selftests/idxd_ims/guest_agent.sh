@@ -147,25 +147,6 @@ cmd_wq_irqs() {
 	done < "$STATE/list"
 }
 
-# chan_summary CHAN: the last dmatest summary line of CHAN's first thread
-# in $STATE/summaries (see read_summaries), with shell built-ins only
-chan_summary() {
-	_last=
-	while IFS= read -r _l; do
-		case "$_l" in
-		*"dmatest: $1-copy0: summary "*) _last=$_l ;;
-		esac
-	done < "$STATE/summaries"
-	echo "$_last"
-}
-
-# read_summaries: the dmatest summary lines of the kernel log, into
-# $STATE/summaries (two programs, where a nested guest pays about a second
-# for each one started)
-read_summaries() {
-	dmesg | grep -F ': summary ' > "$STATE/summaries"
-}
-
 # cmd_dmatest N [noverify]: N copies of 4 KiB by one dmatest thread on
 # each device's channel, all at once, each verified unless "noverify"
 # (then of a fixed size, for a benchmark); prints each WQ vector's count
@@ -178,40 +159,18 @@ cmd_dmatest() {
 	echo 0 > $DMATEST/run
 	echo $_bench > $DMATEST/noverify
 	echo $_bench > $DMATEST/norandom
-	echo 10000 > $DMATEST/timeout
-	echo "$1" > $DMATEST/iterations
-	echo 1 > $DMATEST/threads_per_chan
-	echo 4096 > $DMATEST/test_buf_size
-	read_summaries
-	: > "$STATE/chans"
+	_chans=
 	while read -r dev bdf; do
 		chan=$(wq_chan "$bdf") || fail "$dev's wq has no dmaengine channel"
-		echo "$chan" > $DMATEST/channel ||
-			fail "dmatest refused channel $chan"
-		_before=$(chan_summary "$chan")
-		echo "$dev $bdf $chan ${_before%%]*}" >> "$STATE/chans"
+		_chans="$_chans $chan"
 		echo "wq_irqs_before $dev $(wq_irq_count "$bdf")"
 	done < "$STATE/list"
-	# The run is over once "run" reads N and every channel has logged a
-	# new summary (its time stamp differs from the one before): "run"
-	# alone reads N until the woken threads have started, so the log is
-	# read only when "run" says N, and again a second later until then.
-	echo 1 > $DMATEST/run
-	_waiting=1
-	while [ $_waiting = 1 ]; do
-		sleep 1
-		read -r _running < $DMATEST/run
-		[ "$_running" = N ] || continue
-		read_summaries
-		_waiting=0
-		while read -r dev bdf chan before; do
-			_now=$(chan_summary "$chan")
-			[ "${_now%%]*}" = "$before" ] && _waiting=1
-		done < "$STATE/chans"
-	done
+	dmatest_start "$_chans" "$1" 1 10000
+	dmatest_finish 600 > /dev/null
 	_rc=0
-	while read -r dev bdf chan before; do
-		summary=$(chan_summary "$chan")
+	while read -r dev bdf; do
+		chan=$(wq_chan "$bdf")
+		summary=$(echo "$dmatest_out" | grep -F "$chan-copy0: summary ")
 		echo "# $summary"
 		_tests=${summary#*summary }
 		_failures=${_tests#* tests, }
@@ -221,7 +180,7 @@ cmd_dmatest() {
 		echo "wq_irqs $dev $(wq_irq_count "$bdf")"
 		[ "${_tests%% tests,*}" = "$1" ] &&
 			[ "${_failures%% failures*}" = 0 ] || _rc=1
-	done < "$STATE/chans"
+	done < "$STATE/list"
 	[ $_rc = 0 ] || fail "dmatest: not every channel ran $1 copies without a failure"
 }
 

@@ -156,12 +156,6 @@ guest_send() {
 	echo "$guest_seq $*" >&8
 }
 
-# uptime_s: this machine's uptime in whole seconds
-uptime_s() {
-	read -r _up _ < /proc/uptime
-	echo "${_up%%.*}"
-}
-
 # guest_wait_answer: wait for the answer to the last command sent; its
 # output lines are in GUEST_OUT (also shown as TAP comments), the status is
 # returned.

@@ -16,13 +16,19 @@ IDXD_IMS_DEVIDS="0x0b25 0x11fb 0x1212 0x0cfe 0x1216"
 # Cleanup steps registered by the test, run in reverse order on exit.
 cleanup_cmds=""
 
-# when the test started (seconds of uptime), for the time its verdict shows
-# (0 where /proc is not mounted yet: a nested guest's agent, which has none)
-TEST_STARTED=$(cut -d. -f1 /proc/uptime 2> /dev/null)
+# uptime_s: this machine's uptime in whole seconds (empty where /proc is
+# not mounted: a nested guest's agent sources this file before it mounts it)
+uptime_s() {
+	read -r _up _ 2> /dev/null < /proc/uptime || return 1
+	echo "${_up%%.*}"
+}
+
+# when the test started, for the time its verdict shows
+TEST_STARTED=$(uptime_s)
 
 # test_seconds: seconds since the test started
 test_seconds() {
-	echo $(($(cut -d. -f1 /proc/uptime) - ${TEST_STARTED:-0}))
+	echo $(($(uptime_s) - ${TEST_STARTED:-0}))
 }
 
 log() {
@@ -468,8 +474,7 @@ bind_kernel_wqs() {
 # where the kernel log stood and how many threads will report.
 dmatest_start() {
 	dmatest_log_start=$(log_mark)
-	# shellcheck disable=SC2086 # one word per channel
-	dmatest_threads=$(($(echo $1 | wc -w) * $3))
+	dmatest_threads=0
 	echo 0 > $DMATEST/run
 	echo "${4:-5000}" > $DMATEST/timeout
 	echo "$2" > $DMATEST/iterations
@@ -477,6 +482,7 @@ dmatest_start() {
 	echo "${5:-4096}" > $DMATEST/test_buf_size
 	for _c in $1; do
 		echo "$_c" > $DMATEST/channel || fail "dmatest refused channel $_c"
+		dmatest_threads=$((dmatest_threads + $3))
 	done
 	echo 1 > $DMATEST/run
 }
@@ -486,14 +492,19 @@ dmatest_log() {
 	dmesg | tail -n +$((dmatest_log_start + 1)) | grep 'dmatest: '
 }
 
-# dmatest_finish SECONDS: wait until every thread of the run has logged its
-# summary and the run has ended, failing the test if that takes more than
+# dmatest_finish SECONDS: wait until the run has ended and every thread of
+# it has logged its summary, failing the test if that takes more than
 # SECONDS; leaves the run's dmatest log lines in dmatest_out. dmatest's
 # "run" alone cannot tell: it reads N until a woken thread has started.
+# "run" is polled with a shell built-in, the log read only when it says N
+# (where every program started is dear: a nested guest's agent uses this).
 dmatest_finish() {
 	_n=0
-	while [ "$(dmatest_log | grep -c ': summary ')" -lt "$dmatest_threads" ] ||
-		[ "$(cat $DMATEST/run)" = Y ]; do
+	while :; do
+		read -r _running < $DMATEST/run
+		[ "$_running" = N ] &&
+			[ "$(dmatest_log | grep -c ': summary ')" -ge "$dmatest_threads" ] &&
+			break
 		[ $_n -lt $(($1 * 2)) ] || fail "dmatest still running after $1 s"
 		sleep 0.5
 		_n=$((_n + 1))

@@ -49,9 +49,9 @@ if [ -n "${IDXD_IMS_FUZZ:-}" ]; then
 	case "$seconds$seed" in
 	*[!0-9]*) fail "IDXD_IMS_FUZZ is '$IDXD_IMS_FUZZ', expected SECONDS[:SEED]" ;;
 	esac
-	end=$(($(cut -d. -f1 /proc/uptime) + seconds))
+	end=$(($(uptime_s) + seconds))
 	n=0
-	while [ $n -eq 0 ] || [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
+	while [ $n -eq 0 ] || [ "$(uptime_s)" -lt $end ]; do
 		fuzz_seed $((seed + n))
 		n=$((n + 1))
 	done
