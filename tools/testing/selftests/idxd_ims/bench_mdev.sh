@@ -31,16 +31,10 @@ COPIES=${COPIES:-2000}
 IDLE_S=${IDLE_S:-10}
 CPU_COPIES=${CPU_COPIES:-1000}
 WQ_SIZE=16
-PARAMS=/sys/module/$DRV/parameters
 
 setup_device
 require_ims
 require_mdev
-
-restore_zero_copy() {
-	echo Y > "$PARAMS/zero_copy"
-}
-at_exit restore_zero_copy
 
 # WQ 1 backs the mdev, WQ 0 is the host's kernel WQ (enables the device)
 mdev_setup_wq 1 $WQ_SIZE
@@ -98,10 +92,10 @@ echo "host CPU time per guest memmove, $CPU_COPIES one at a time (microseconds, 
 printf '%-10s %12s %12s %18s\n' bytes bounce zero-copy "zero-copy/bounce"
 zc_small=
 for size in 64 4096 65536; do
-	echo N > "$PARAMS/zero_copy"
+	zero_copy_set N
 	bench_mdev_copy_cpu "$MDEV_UUID" "$CPU_COPIES" $size
 	bounce=$mdev_cpu_us
-	echo Y > "$PARAMS/zero_copy"
+	zero_copy_set Y
 	bench_mdev_copy_cpu "$MDEV_UUID" "$CPU_COPIES" $size
 	printf '%-10s %12.1f %12.1f %18.2f\n' $size "$bounce" "$mdev_cpu_us" \
 		"$(echo "$mdev_cpu_us $bounce" | awk '{ print $1 / $2 }')"

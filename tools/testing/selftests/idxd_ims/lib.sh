@@ -699,6 +699,27 @@ mdev_attr() {
 	cat "$MDEV_DEVS/$1/idxd_ims/$2"
 }
 
+# mdev_expect_unpinned UUID WHAT: no guest page of the mdev UUID stays
+# pinned once its VFIO device is closed (WHAT names the step)
+mdev_expect_unpinned() {
+	_pinned=$(mdev_attr "$1" pinned_pages)
+	[ "$_pinned" = 0 ] ||
+		fail "$2: $_pinned guest pages of $1 still pinned after the close"
+}
+
+# zero_copy_set Y|N: set the module's zero_copy parameter, back to its
+# default Y at exit
+zero_copy_set() {
+	at_exit zero_copy_restore
+	echo "$1" > "/sys/module/$DRV/parameters/zero_copy" ||
+		fail "zero_copy refused $1"
+}
+
+# shellcheck disable=SC2317 # called through at_exit
+zero_copy_restore() {
+	echo Y > "/sys/module/$DRV/parameters/zero_copy"
+}
+
 # mdev_ims_rows UUID: the debugfs vectors rows of the IMS entries backing
 # the mdev's guest vectors, one per line (index virq kind pasid_en pasid ...)
 mdev_ims_rows() {
@@ -717,6 +738,59 @@ run_guest() {
 	sed 's/^/#   /' "$_out"
 	guest_out=$(cat "$_out")
 	rm -f "$_out"
+	return $_rc
+}
+
+# --- mdev_guest in the background ---
+# A background guest has a NAME: its output goes to $BG_DIR/NAME, its pid
+# to $BG_DIR/NAME.pid until bg_guest_wait. BG_DIR also holds the files a
+# test gives mdev_guest's -r (started) and -u (stop) options.
+
+# bg_guests_init: make BG_DIR; at exit the guests still running are
+# stopped (a guest keeps its mdev open, and removing the mdev waits for
+# the close) and BG_DIR is removed
+bg_guests_init() {
+	BG_DIR=$(mktemp -d) || fail "mktemp -d failed"
+	at_exit bg_guests_stop
+}
+
+# shellcheck disable=SC2317 # called through at_exit
+bg_guests_stop() {
+	for _pid in "$BG_DIR"/*.pid; do
+		[ -e "$_pid" ] && kill "$(cat "$_pid")" 2> /dev/null
+	done
+	rm -rf "$BG_DIR"
+}
+
+# bg_guest NAME ARGS...: start mdev_guest ARGS in the background
+bg_guest() {
+	_name=$1
+	shift
+	"$MDEV_GUEST" "$@" > "$BG_DIR/$_name" 2>&1 &
+	echo $! > "$BG_DIR/$_name.pid"
+}
+
+# bg_guest_pid NAME: the pid of a background guest still waited for
+bg_guest_pid() {
+	cat "$BG_DIR/$1.pid"
+}
+
+# bg_guest_started NAME: wait up to 60 s for a background guest started
+# with -r "$BG_DIR/NAME-started" to create that file; when it does not
+# (it ended, or took longer) shows its output and returns 1
+bg_guest_started() {
+	wait_file "$BG_DIR/$1-started" "$(bg_guest_pid "$1")" 60 && return 0
+	sed "s/^/#   $1: /" "$BG_DIR/$1"
+	return 1
+}
+
+# bg_guest_wait NAME: wait for a background guest and show its output;
+# returns its exit status
+bg_guest_wait() {
+	wait "$(bg_guest_pid "$1")"
+	_rc=$?
+	rm -f "$BG_DIR/$1.pid"
+	sed "s/^/#   $1: /" "$BG_DIR/$1"
 	return $_rc
 }
 

@@ -18,46 +18,10 @@ setup_device
 require_ims
 require_mdev
 
-# shellcheck disable=SC2317 # called through at_exit
-remove_outdir() {
-	rm -rf "$outdir"
-}
-outdir=$(mktemp -d) || fail "mktemp -d failed"
-at_exit remove_outdir
-
-# stop_guests: stop the background guests still running (for at_exit: a
-# guest keeps its mdev open, and removing the mdev waits for the close)
-# shellcheck disable=SC2317 # called through at_exit
-stop_guests() {
-	for _pid in "$outdir"/*.pid; do
-		[ -e "$_pid" ] && kill "$(cat "$_pid")" 2> /dev/null
-	done
-}
-
-# guest_bg NAME ARGS...: start mdev_guest ARGS in the background, output in
-# $outdir/NAME; its pid in $outdir/NAME.pid until guest_wait
-guest_bg() {
-	_name=$1
-	shift
-	at_exit stop_guests
-	"$MDEV_GUEST" "$@" > "$outdir/$_name" 2>&1 &
-	echo $! > "$outdir/$_name.pid"
-}
-
 # guest_window NAME: the CLOCK_MONOTONIC window (start end, ns) a guest's
 # loop ran in
 guest_window() {
-	sed -n 's/.*loop: window \([0-9]*\) \([0-9]*\) ns.*/\1 \2/p' "$outdir/$1"
-}
-
-# guest_wait NAME: wait for a background guest, show its output; returns
-# its exit status
-guest_wait() {
-	wait "$(cat "$outdir/$1.pid")"
-	_rc=$?
-	rm -f "$outdir/$1.pid"
-	sed "s/^/#   $1: /" "$outdir/$1"
-	return $_rc
+	sed -n 's/.*loop: window \([0-9]*\) \([0-9]*\) ns.*/\1 \2/p' "$BG_DIR/$1"
 }
 
 mdev_setup_wq 0 $WQ_SIZE
@@ -107,17 +71,18 @@ log "PASIDs: system $spasid, A $pasid_a, B $pasid_b"
 # --- both copying at the same time, different patterns and sizes ---
 # each loop goes on until both have started: the windows overlap whatever
 # the scheduling
-guest_bg A1 -s 1111 -b 8192 -r "$outdir/A1-started" -u "$outdir/loops-stop" \
+bg_guests_init
+bg_guest A1 -s 1111 -b 8192 -r "$BG_DIR/A1-started" -u "$BG_DIR/loops-stop" \
 	"$a" loop "$LOOPS"
-guest_bg B1 -s 2222 -b 3000 -r "$outdir/B1-started" -u "$outdir/loops-stop" \
+bg_guest B1 -s 2222 -b 3000 -r "$BG_DIR/B1-started" -u "$BG_DIR/loops-stop" \
 	"$b" loop "$LOOPS"
 for g in A1 B1; do
-	wait_file "$outdir/$g-started" "$(cat "$outdir/$g.pid")" 60 ||
-		{ sed "s/^/#   $g: /" "$outdir/$g"; fail "guest $g's loop did not start (it ended, or took over 60 s)"; }
+	bg_guest_started $g ||
+		fail "guest $g's loop did not start (it ended, or took over 60 s)"
 done
-touch "$outdir/loops-stop"
-guest_wait A1 || fail "guest A: loop failed while B was copying"
-guest_wait B1 || fail "guest B: loop failed while A was copying"
+touch "$BG_DIR/loops-stop"
+bg_guest_wait A1 || fail "guest A: loop failed while B was copying"
+bg_guest_wait B1 || fail "guest B: loop failed while A was copying"
 set -- $(guest_window A1) $(guest_window B1)
 [ $# -eq 4 ] || fail "no loop windows in the guests' output"
 [ "$1" -lt "$4" ] && [ "$3" -lt "$2" ] ||
@@ -125,19 +90,19 @@ set -- $(guest_window A1) $(guest_window B1)
 log "the loops overlapped for $(( ($2 < $4 ? $2 : $4) - ($1 > $3 ? $1 : $3) )) ns"
 
 # --- A misbehaves while B copies (B goes on until A is done) ---
-guest_bg B2 -s 3333 -b 4096 -u "$outdir/A-done" "$b" loop 10
+bg_guest B2 -s 3333 -b 4096 -u "$BG_DIR/A-done" "$b" loop 10
 run_guest -s 4444 "$a" bad || fail "guest A: bad failed while B was copying"
 bad_a=$(guest_accepted)
 run_guest -s 5555 "$a" storm "$STORM" || fail "guest A: storm failed while B was copying"
 storm_a=$(guest_accepted)
-kill -0 "$(cat "$outdir/B2.pid")" 2> /dev/null ||
-	{ guest_wait B2; fail "guest B stopped before A's bad and storm were done"; }
-touch "$outdir/A-done"
-guest_wait B2 || fail "guest B: loop failed while A ran bad and storm"
+kill -0 "$(bg_guest_pid B2)" 2> /dev/null ||
+	{ bg_guest_wait B2; fail "guest B stopped before A's bad and storm were done"; }
+touch "$BG_DIR/A-done"
+bg_guest_wait B2 || fail "guest B: loop failed while A ran bad and storm"
 
 # --- the counters match what each guest did ---
-good_a=$(($(guest_accepted "$(cat "$outdir/A1")")))
-good_b=$(($(guest_accepted "$(cat "$outdir/B1")") + $(guest_accepted "$(cat "$outdir/B2")")))
+good_a=$(($(guest_accepted "$(cat "$BG_DIR/A1")")))
+good_b=$(($(guest_accepted "$(cat "$BG_DIR/B1")") + $(guest_accepted "$(cat "$BG_DIR/B2")")))
 for u in "$a" "$b"; do
 	log "$u: submitted $(mdev_attr "$u" submitted) completed $(mdev_attr "$u" completed) rejected $(mdev_attr "$u" rejected)"
 done

@@ -43,8 +43,7 @@ run_guest "$uuid" inflight close || fail "mdev_guest inflight close failed"
 submitted=$(mdev_attr "$uuid" submitted)
 [ "$submitted" -ge 1 ] && [ "$(mdev_attr "$uuid" completed)" = "$submitted" ] ||
 	fail "the close returned with $(mdev_attr "$uuid" completed) of $submitted descriptors completed"
-[ "$(mdev_attr "$uuid" pinned_pages)" = 0 ] ||
-	fail "$(mdev_attr "$uuid" pinned_pages) guest pages still pinned after the close"
+mdev_expect_unpinned "$uuid" "release failed"
 
 ims_idx=$(mdev_attr "$uuid" vectors | awk '{ print $2 }')
 test_cmd fail_cmds $FAIL_WQ_STOP || fail "test hook: fail_cmds refused"

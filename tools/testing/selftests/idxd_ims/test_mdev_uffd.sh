@@ -19,14 +19,6 @@ require_mdev
 [ -e /proc/sys/vm/unprivileged_userfaultfd ] ||
 	skip "the kernel has no userfaultfd (CONFIG_USERFAULTFD)"
 
-outdir=$(mktemp -d)
-# shellcheck disable=SC2317 # called through at_exit
-cleanup_other() {
-	[ -z "${other_pid:-}" ] || kill "$other_pid" 2> /dev/null
-	rm -rf "$outdir"
-}
-at_exit cleanup_other
-
 mdev_setup_wq 0 8
 mdev_setup_wq 1 8
 mdev_enable_device
@@ -35,20 +27,15 @@ uuid=$MDEV_UUID
 mdev_create || fail "cannot create a second mdev"
 other=$MDEV_UUID
 
-"$MDEV_GUEST" -r "$outdir/started" -u "$outdir/stop" "$other" loop 4 \
-	> "$outdir/other" 2>&1 &
-other_pid=$!
-wait_file "$outdir/started" $other_pid 60 ||
-	{ sed 's/^/#   other: /' "$outdir/other"; fail "the second mdev's loop did not start"; }
+bg_guests_init
+bg_guest other -r "$BG_DIR/other-started" -u "$BG_DIR/stop" "$other" loop 4
+bg_guest_started other || fail "the second mdev's loop did not start"
 run_guest "$uuid" uffd
 rc=$?
-touch "$outdir/stop"
-wait $other_pid
+touch "$BG_DIR/stop"
+bg_guest_wait other
 other_rc=$?
-other_pid=
-sed 's/^/#   other: /' "$outdir/other"
 [ $rc -eq 0 ] || fail "mdev_guest uffd failed"
 [ $other_rc -eq 0 ] || fail "the second mdev's loop failed while the first ran uffd"
-[ "$(mdev_attr "$uuid" pinned_pages)" = 0 ] ||
-	fail "$(mdev_attr "$uuid" pinned_pages) guest pages still pinned after the close"
+mdev_expect_unpinned "$uuid" uffd
 pass "guest memory behind a userfaultfd: faults without waiting, reset waits, nothing written after it; another mdev copied meanwhile"

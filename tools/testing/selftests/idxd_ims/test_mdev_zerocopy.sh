@@ -14,7 +14,7 @@
 TEST=test_mdev_zerocopy
 . "$(dirname "$0")/lib.sh"
 
-PARAMS=/sys/module/$DRV/parameters
+ZERO_COPY=/sys/module/$DRV/parameters/zero_copy
 # how long the model holds the descriptor of the unmap scenario
 HOLD_US=300000
 
@@ -23,19 +23,8 @@ require_ims
 require_mdev
 require_model_ctl
 
-# expect_unpinned WHAT: no guest page of the mdev stays pinned
-expect_unpinned() {
-	[ "$(mdev_attr "$uuid" pinned_pages)" = 0 ] ||
-		fail "$1: $(mdev_attr "$uuid" pinned_pages) guest pages still pinned after the close"
-}
-
-restore_zero_copy() {
-	echo Y > "$PARAMS/zero_copy"
-}
-
-[ -w "$PARAMS/zero_copy" ] || fail "no writable parameter zero_copy"
-[ "$(cat "$PARAMS/zero_copy")" = Y ] || fail "zero_copy is not on by default"
-at_exit restore_zero_copy
+[ -w "$ZERO_COPY" ] || fail "no writable parameter zero_copy"
+[ "$(cat "$ZERO_COPY")" = Y ] || fail "zero_copy is not on by default"
 
 mdev_setup_wq 0 8
 mdev_enable_device
@@ -53,19 +42,19 @@ else
 fi
 [ "$(mdev_attr "$uuid" copied)" = 0 ] ||
 	fail "$(mdev_attr "$uuid" copied) descriptors were copied by the host"
-expect_unpinned noncontig
+mdev_expect_unpinned "$uuid" noncontig
 
 run_guest "$uuid" readonly || fail "mdev_guest readonly failed"
-expect_unpinned readonly
+mdev_expect_unpinned "$uuid" readonly
 
 model_set delay-us $HOLD_US
 run_guest "$uuid" unmap || fail "mdev_guest unmap failed"
 model_set delay-us 0
-expect_unpinned unmap
+mdev_expect_unpinned "$uuid" unmap
 
-echo N > "$PARAMS/zero_copy" || fail "zero_copy refused N"
+zero_copy_set N
 run_guest "$uuid" loop 8 || fail "mdev_guest loop with zero_copy=0 failed"
 [ "$(mdev_attr "$uuid" copied)" -ge 8 ] ||
 	fail "with zero_copy=0, $(mdev_attr "$uuid" copied) descriptors went through the bounce buffers, expected 8"
-expect_unpinned "loop, zero_copy=0"
+mdev_expect_unpinned "$uuid" "loop, zero_copy=0"
 pass "non-contiguous buffers, a read-only mapping and an unmap in flight on the zero-copy path; bounce buffers with zero_copy=0"
