@@ -2472,8 +2472,7 @@ static void bad_usage(void)
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
 		"             disabled (needs -r), handle N, busmaster, xfer,\n"
 		"             cfgreset, mapped N, idle N, noncontig [N], unmap,\n"
-		"             readonly,\n"
-		"             copyloop N, uffd, fuzz SEED COUNT\n");
+		"             readonly, copyloop N, uffd, fuzz SEED COUNT\n");
 	exit(KSFT_FAIL);
 }
 
