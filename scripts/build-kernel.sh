@@ -127,9 +127,17 @@ else
 	stage guest-kernel-config configure "$guest_obj" "$GUEST_FRAGMENT"
 	stage guest-kernel-compile compile_guest
 	touch "$dir/.done"
-	# older builds of this variant (kernel-<hex> or kernel-kasan-<hex>)
+	# Older builds of this variant (kernel-<hex> or kernel-kasan-<hex>) go,
+	# but the newest of them, which another work tree (a branch with other
+	# kernel inputs) may be using: removing it would make the two rebuild
+	# each other's kernel in turn. Unfinished ones go too: under the lock
+	# nobody is building them.
+	for old in $(ls -dt "$IDXD_IMS_CACHE/$variant"-[0-9a-f]*/.done 2> /dev/null |
+		     tail -n +3); do
+		rm -rf "${old%/.done}"
+	done
 	for old in "$IDXD_IMS_CACHE/$variant"-[0-9a-f]*; do
-		[ "$old" = "$dir" ] || rm -rf "$old"
+		[ -f "$old/.done" ] || rm -rf "$old"
 	done
 fi
 
