@@ -5,7 +5,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(shell pwd)
 
-# make check T=<test>[,<test>...] runs some kselftests; SETUP=vtd|noiommu|noopt|vtdpasid|guest one VM setup.
+# make check T=<test>[,<test>...] runs some kselftests; SETUP=vtdpasid|guest|noiommu|noopt|vtd one VM setup.
 T ?=
 SETUP ?=
 # make bench B=<bench>[,<bench>...] runs some benchmarks (bench_guest, ...).
@@ -63,7 +63,7 @@ help:
 	@echo '  make clean                       remove build products'
 	@echo
 	@echo 'Test platform (Debian 12, as root; installs what it needs):'
-	@echo '  make check [T=<test>[,...]] [SETUP=vtd|noiommu|noopt|vtdpasid|guest]'
+	@echo '  make check [T=<test>[,...]] [SETUP=vtdpasid|guest|noiommu|noopt|vtd]'
 	@echo '                                   lint, build kernel+QEMU, run all tests'
 	@echo '  make check KASAN=1               the same on a KASAN kernel'
 	@echo '  make run                         demo workload in the VM'

@@ -43,7 +43,18 @@ cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"
 [ -n "${IDXD_IMS_BENCH:-}" ] && cmdline+=" IDXD_IMS_BENCH=$IDXD_IMS_BENCH"
 [ -n "${IDXD_IMS_FUZZ:-}" ] && cmdline+=" IDXD_IMS_FUZZ=$IDXD_IMS_FUZZ"
+# In test mode one host thread runs both vCPUs (thread=single), in every
+# setup but the nested guest's. make check runs two VMs at a time on two
+# cores: with a thread per vCPU, the work one vCPU asks of the other (a
+# TLB flush, a section where the other must stop) waits for the other's
+# thread, which the other VM's threads keep from the cores. Measured in a
+# full make check: the vtd VM took 311 s of CPU instead of 372,
+# test_ims_all_entries 40 s instead of 58. The nested guest's VM keeps a
+# thread per vCPU (the inner QEMU runs its vCPU and its I/O in two
+# threads there), and so does a VM that runs alone (make run, bench,
+# shell).
 mem=2048 accel=tcg
+[ "$mode" = test ] && accel=tcg,thread=single
 args=(-machine q35 -cpu max -smp 2
       -nodefaults -display none -no-reboot
       -L /usr/share/seabios -L /usr/share/qemu)
@@ -59,7 +70,7 @@ guest)
 	# the nested QEMU's translations are code that this QEMU has to
 	# translate once more: room for them all, so that they are not
 	# thrown away and translated again (2 GiB is TCG's most)
-	accel=tcg,tb-size=2048
+	accel=tcg,thread=multi,tb-size=2048
 	;;
 vtdpasid)
 	# Scalable mode with PASID: the kernel gets a system PASID and one

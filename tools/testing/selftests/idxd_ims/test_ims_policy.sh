@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Which parent interrupt domains grant PCI/IMS, and what the user is told
-# when one does not. With interrupt remapping (vtd) and on the vector domain
-# with pci_ims=noremap (noiommu) the driver must get IMS completion vectors.
+# when one does not. With interrupt remapping (vtd, vtdpasid, guest) and on
+# the vector domain with pci_ims=noremap (noiommu) the driver must get IMS
+# completion vectors.
 # On the vector domain without the opt-in (noopt), pci_create_ims_domain()
 # must fail cleanly, the kernel must say why, and the driver must say that
 # it falls back to MSI-X, and still work.
@@ -18,7 +19,7 @@ mode=$(ims_mode)
 log "setup ${IDXD_IMS_SETUP:-unknown}: completion vectors are $mode"
 
 case "$IDXD_IMS_SETUP" in
-vtd|noiommu)
+vtd | vtdpasid | guest | noiommu)
 	[ "$mode" = ims ] ||
 		fail "expected IMS completion vectors in setup $IDXD_IMS_SETUP, got '$mode'"
 	dmesg | grep -q "IMS: not supported" &&
