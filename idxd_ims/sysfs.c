@@ -7,7 +7,8 @@
  * Documentation/ABI/stable/sysfs-driver-dma-idxd, so that accel-config
  * works unchanged. Binding dsaN to the "idxd" driver enables the device;
  * binding wqN.M to the "dmaengine" driver enables a kernel work queue and
- * its dmaengine channel. Writes are checked completely before anything
+ * its dmaengine channel; the "user" driver refuses every bind, saying why
+ * (there are no user work queues). Writes are checked completely before anything
  * changes; a refused write leaves the configuration untouched.
  */
 #include <linux/bitfield.h>
@@ -1306,7 +1307,7 @@ static const struct device_type engine_device_type = {
  * @drv: the driver
  * @type: device type it binds to
  * @probe: enable the bound object
- * @remove: disable it
+ * @remove: disable it (none for a driver that binds nothing)
  */
 struct idxd_ims_bus_driver {
 	struct device_driver drv;
@@ -1350,7 +1351,10 @@ static int dsa_bus_probe(struct device *dev)
 
 static void dsa_bus_remove(struct device *dev)
 {
-	to_bus_driver(dev->driver)->remove(dev);
+	const struct idxd_ims_bus_driver *bdrv = to_bus_driver(dev->driver);
+
+	if (bdrv->remove)
+		bdrv->remove(dev);
 }
 
 static const struct bus_type dsa_bus_type = {
@@ -1386,6 +1390,11 @@ static void dmaengine_drv_remove(struct device *dev)
 	idxd_ims_wq_disable(to_wq(dev));
 }
 
+static int user_drv_probe(struct device *dev)
+{
+	return idxd_ims_wq_refuse_user(to_wq(dev));
+}
+
 static struct idxd_ims_bus_driver idxd_device_drv = {
 	.drv = {
 		.name = IDXD_DRV_NAME_DEVICE,
@@ -1408,6 +1417,18 @@ static struct idxd_ims_bus_driver dmaengine_wq_drv = {
 	.type = &wq_device_type,
 	.probe = dmaengine_drv_probe,
 	.remove = dmaengine_drv_remove,
+};
+
+/* binds nothing: see idxd_ims_wq_refuse_user() */
+static struct idxd_ims_bus_driver user_wq_drv = {
+	.drv = {
+		.name = IDXD_DRV_NAME_USER,
+		.bus = &dsa_bus_type,
+		.owner = THIS_MODULE,
+		.mod_name = KBUILD_MODNAME,
+	},
+	.type = &wq_device_type,
+	.probe = user_drv_probe,
 };
 
 /*
@@ -1447,9 +1468,14 @@ int idxd_ims_bus_init(void)
 	rc = driver_register(&dmaengine_wq_drv.drv);
 	if (rc)
 		goto err_device_driver;
+	rc = driver_register(&user_wq_drv.drv);
+	if (rc)
+		goto err_dmaengine_driver;
 	accel_config_marker_add();
 	return 0;
 
+err_dmaengine_driver:
+	driver_unregister(&dmaengine_wq_drv.drv);
 err_device_driver:
 	driver_unregister(&idxd_device_drv.drv);
 err_bus:
@@ -1464,6 +1490,7 @@ void idxd_ims_bus_exit(void)
 {
 	kobject_put(accel_config_marker);
 	accel_config_marker = NULL;
+	driver_unregister(&user_wq_drv.drv);
 	driver_unregister(&dmaengine_wq_drv.drv);
 	driver_unregister(&idxd_device_drv.drv);
 	bus_unregister(&dsa_bus_type);

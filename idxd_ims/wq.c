@@ -689,6 +689,35 @@ out_unlock:
 }
 
 /**
+ * idxd_ims_wq_refuse_user() - refuse a bind to the "user" driver
+ * @wq: work queue
+ *
+ * Upstream idxd gives a work queue of type user a character device through
+ * which applications submit descriptors; idxd_ims has none. A "user"
+ * driver is on the dsa bus all the same, so that the bind accel-config
+ * makes for such a work queue (to the driver its driver_name names) is
+ * refused with a reason in the log instead of failing on a missing sysfs
+ * file, which the kernel cannot explain. While the work queues are being
+ * added the driver core offers them to every driver: the refusal is
+ * quiet then.
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ * Return: -ENXIO while the work queues are added, else -EOPNOTSUPP.
+ */
+int idxd_ims_wq_refuse_user(struct idxd_ims_wq *wq)
+{
+	struct idxd_ims_conf *conf = wq->conf;
+	int rc;
+
+	mutex_lock(&conf->lock);
+	rc = conf->adding ? -ENXIO : -EOPNOTSUPP;
+	enable_refuse(conf, &wq->dev,
+		      "user work queues (a character device for applications) are not supported; use type kernel and driver_name dmaengine\n");
+	mutex_unlock(&conf->lock);
+	return rc;
+}
+
+/**
  * idxd_ims_wq_disable() - drain and disable a kernel work queue
  * @wq: work queue
  *

@@ -69,6 +69,7 @@ struct pci_dev;
 /* Names of the drivers on the dsa bus; accel-config looks for these */
 #define IDXD_DRV_NAME_DEVICE		"idxd"
 #define IDXD_DRV_NAME_DMAENGINE		"dmaengine"
+#define IDXD_DRV_NAME_USER		"user"
 
 /**
  * enum idxd_wq_type - what a work queue is for
@@ -336,6 +337,7 @@ bool idxd_ims_group_has_engine(struct idxd_ims_group *group);
 int idxd_ims_device_enable(struct idxd_ims_conf *conf);
 void idxd_ims_device_disable(struct idxd_ims_conf *conf);
 int idxd_ims_wq_enable(struct idxd_ims_wq *wq);
+int idxd_ims_wq_refuse_user(struct idxd_ims_wq *wq);
 void idxd_ims_wq_disable(struct idxd_ims_wq *wq);
 u32 idxd_ims_wq_occupancy(struct idxd_ims_wq *wq);
 struct idxd_ims_desc *idxd_ims_wq_dma_get_desc(struct idxd_ims_wq_dma *wq_dma);
