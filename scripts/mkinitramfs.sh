@@ -22,8 +22,12 @@ install -m 0755 "$IDXD_IMS_TOP/scripts/vm-timeout.sh" "$root/usr/bin/timeout"
 install -m 0755 "$IDXD_IMS_TOP/scripts/vm-init.sh" "$root/init"
 install -m 0755 "$IDXD_IMS_TOP/scripts/vm-demo.sh" "$root/usr/share/idxd_ims/demo.sh"
 
-# Userspace tools the tests drive, with their shared libraries.
+# Userspace tools the tests drive, with their shared libraries, and
+# accel-config's own configuration profiles (test_accel_config_profiles).
 initramfs_add_binary "$root" /usr/bin/accel-config
+mkdir -p "$root/etc/accel-config/contrib/configs"
+cp /etc/accel-config/contrib/configs/*_profile.conf \
+	"$root/etc/accel-config/contrib/configs/"
 
 mkdir -p "$root/lib/modules"
 cp -a "$modroot/lib/modules/$kver" "$root/lib/modules/"
