@@ -20,6 +20,29 @@
 /* How long dmaengine_synchronize() waits for terminated descriptors */
 #define IDXD_IMS_TERMINATE_TIMEOUT	(10 * HZ)
 
+/*
+ * Lifetime of the channels and of the dma_device.
+ *
+ * A client may still hold a channel when its work queue is disabled,
+ * which takes the channel's descriptors back and has it refuse new ones.
+ * The dmaengine core and the client keep using the channel until the
+ * client lets go: its name, in chan->dev, which unregistering the channel
+ * frees; and, in dma_release_channel() under the core's dma_list_mutex,
+ * the channel itself after the client's reference to the dma_device was
+ * dropped. So a channel that a client holds stays registered, off the
+ * dma_device's list of channels, until the client lets go: then
+ * device_free_chan_resources() queues its teardown, which unregisters it
+ * (taking dma_list_mutex, so after that release is over) and frees it.
+ * The dma_device of a disabled device stays registered until the last of
+ * these channels is torn down, since that needs it.
+ */
+static struct workqueue_struct *idxd_ims_dma_wq;
+
+static struct idxd_ims_dma_dev *to_dma_dev(struct dma_device *dma)
+{
+	return container_of(dma, struct idxd_ims_dma_dev, dma);
+}
+
 static struct idxd_ims_wq_dma *to_wq_dma(struct dma_chan *chan)
 {
 	return container_of(chan, struct idxd_ims_wq_dma, chan);
@@ -244,14 +267,69 @@ static void idxd_ims_synchronize(struct dma_chan *chan)
 		synchronize_irq(virq);
 }
 
+/*
+ * A client takes a channel, refused once its work queue was disabled.
+ * Called by the dmaengine core with its dma_list_mutex held.
+ */
+static int idxd_ims_alloc_chan_resources(struct dma_chan *chan)
+{
+	struct idxd_ims_dma_dev *dma_dev = to_dma_dev(chan->device);
+	struct idxd_ims_wq_dma *wq_dma = to_wq_dma(chan);
+	int rc = 0;
+
+	spin_lock(&dma_dev->lock);
+	if (wq_dma->gone)
+		rc = -EBUSY;
+	else
+		wq_dma->held = true;
+	spin_unlock(&dma_dev->lock);
+	return rc;
+}
+
+/*
+ * The client let go of the channel; one whose work queue was disabled is
+ * torn down. Called by the dmaengine core with its dma_list_mutex held,
+ * before it is done with the channel.
+ */
+static void idxd_ims_free_chan_resources(struct dma_chan *chan)
+{
+	struct idxd_ims_dma_dev *dma_dev = to_dma_dev(chan->device);
+	struct idxd_ims_wq_dma *wq_dma = to_wq_dma(chan);
+
+	spin_lock(&dma_dev->lock);
+	wq_dma->held = false;
+	if (wq_dma->gone)
+		queue_work(idxd_ims_dma_wq, &wq_dma->teardown_work);
+	spin_unlock(&dma_dev->lock);
+}
+
+/*
+ * Unregister and free a channel that lingered after its work queue was
+ * disabled, now that its client let go; then the dma_device of a disabled
+ * device if that was its last such channel.
+ */
+static void idxd_ims_chan_teardown_work(struct work_struct *work)
+{
+	struct idxd_ims_wq_dma *wq_dma =
+		container_of(work, struct idxd_ims_wq_dma, teardown_work);
+	struct idxd_ims_dma_dev *dma_dev = to_dma_dev(wq_dma->chan.device);
+	bool unregister;
+
+	dma_async_device_channel_unregister(&dma_dev->dma, &wq_dma->chan);
+	idxd_ims_wq_dma_free(wq_dma);
+
+	spin_lock(&dma_dev->lock);
+	unregister = !--dma_dev->lingering && dma_dev->dead;
+	spin_unlock(&dma_dev->lock);
+	/* drops the last reference: dma_dev is freed */
+	if (unregister)
+		dma_async_device_unregister(&dma_dev->dma);
+}
+
 static void idxd_ims_dma_release(struct dma_device *dma)
 {
-	struct idxd_ims_dma_dev *dma_dev =
-		container_of(dma, struct idxd_ims_dma_dev, dma);
-	struct idxd_ims_wq_dma *wq_dma, *next;
+	struct idxd_ims_dma_dev *dma_dev = to_dma_dev(dma);
 
-	list_for_each_entry_safe(wq_dma, next, &dma_dev->parked, parked_node)
-		idxd_ims_wq_dma_free(wq_dma);
 	pci_dev_put(dma_dev->pdev);
 	kfree(dma_dev);
 }
@@ -280,7 +358,7 @@ struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf)
 	if (!dma_dev)
 		return ERR_PTR(-ENOMEM);
 	dma_dev->pdev = pci_dev_get(pdev);
-	INIT_LIST_HEAD(&dma_dev->parked);
+	spin_lock_init(&dma_dev->lock);
 
 	dma = &dma_dev->dma;
 	dma->dev = &pdev->dev;
@@ -298,6 +376,8 @@ struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf)
 	}
 	dma->device_tx_status = idxd_ims_tx_status;
 	dma->device_issue_pending = idxd_ims_issue_pending;
+	dma->device_alloc_chan_resources = idxd_ims_alloc_chan_resources;
+	dma->device_free_chan_resources = idxd_ims_free_chan_resources;
 	dma->device_terminate_all = idxd_ims_terminate_all;
 	dma->device_synchronize = idxd_ims_synchronize;
 	dma->device_release = idxd_ims_dma_release;
@@ -317,12 +397,28 @@ struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf)
  * idxd_ims_dma_dev_unregister() - remove the dmaengine device of a device
  * @dma_dev: device from idxd_ims_dma_dev_register(), without channels
  *
- * Drops the registration reference: @dma_dev is freed now, or when the
- * last client lets go.
+ * Unregisters the dma_device now, or, while clients still hold channels
+ * whose work queues were disabled under them, once the last of those
+ * channels is torn down. @dma_dev is freed when it is unregistered and no
+ * client reference is left.
+ *
+ * Context: process context; &idxd_ims_conf.lock held.
  */
 void idxd_ims_dma_dev_unregister(struct idxd_ims_dma_dev *dma_dev)
 {
-	dma_async_device_unregister(&dma_dev->dma);
+	unsigned int lingering;
+
+	spin_lock(&dma_dev->lock);
+	dma_dev->dead = true;
+	lingering = dma_dev->lingering;
+	spin_unlock(&dma_dev->lock);
+
+	if (!lingering) {
+		dma_async_device_unregister(&dma_dev->dma);
+		return;
+	}
+	dev_info(&dma_dev->pdev->dev, "dma%d stays until its clients let go of %u channels\n",
+		 dma_dev->dma.dev_id, lingering);
 }
 
 /**
@@ -370,6 +466,7 @@ struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
 	INIT_LIST_HEAD(&wq_dma->free_descs);
 	INIT_LIST_HEAD(&wq_dma->active_descs);
 	init_waitqueue_head(&wq_dma->terminated_done);
+	INIT_WORK(&wq_dma->teardown_work, idxd_ims_chan_teardown_work);
 	for (i = 0; i < wq->size; i++) {
 		struct idxd_ims_desc *desc = &wq_dma->descs[i];
 
@@ -433,22 +530,54 @@ int idxd_ims_wq_dma_register(struct idxd_ims_dma_dev *dma_dev,
  *	descriptors
  *
  * A channel still held by a client (which should have let go before the
- * work queue was disabled) keeps its memory until @dma_dev is released.
+ * work queue was disabled) stays registered, and keeps its memory, until
+ * the client lets go (see "Lifetime of the channels and of the
+ * dma_device").
  *
  * Context: process context; &idxd_ims_conf.lock held.
  */
 void idxd_ims_wq_dma_unregister(struct idxd_ims_dma_dev *dma_dev,
 				struct idxd_ims_wq_dma *wq_dma)
 {
-	int clients = wq_dma->chan.client_count;
+	bool held;
 
-	dma_async_device_channel_unregister(&dma_dev->dma, &wq_dma->chan);
-	list_del(&wq_dma->chan.device_node);
-	if (clients) {
-		dev_warn(&wq_dma->pdev->dev, "wq%d disabled while %d clients hold its channel\n",
-			 wq_dma->wq_id, clients);
-		list_add(&wq_dma->parked_node, &dma_dev->parked);
+	/* from now on no client takes the channel; one holding it keeps it */
+	spin_lock(&dma_dev->lock);
+	wq_dma->gone = true;
+	held = wq_dma->held;
+	if (held)
+		dma_dev->lingering++;
+	spin_unlock(&dma_dev->lock);
+
+	if (held) {
+		list_del(&wq_dma->chan.device_node);
+		dev_warn(&wq_dma->pdev->dev, "wq%d disabled while a client holds its channel\n",
+			 wq_dma->wq_id);
 		return;
 	}
+	dma_async_device_channel_unregister(&dma_dev->dma, &wq_dma->chan);
+	list_del(&wq_dma->chan.device_node);
 	idxd_ims_wq_dma_free(wq_dma);
+}
+
+/**
+ * idxd_ims_dma_init() - set up the dmaengine provider at module load
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int idxd_ims_dma_init(void)
+{
+	idxd_ims_dma_wq = alloc_workqueue("idxd_ims_dma", 0, 0);
+	return idxd_ims_dma_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * idxd_ims_dma_exit() - undo idxd_ims_dma_init() at module unload
+ *
+ * Waits for the teardown of the channels whose last client let go (and of
+ * their dma_devices).
+ */
+void idxd_ims_dma_exit(void)
+{
+	destroy_workqueue(idxd_ims_dma_wq);
 }

@@ -338,7 +338,8 @@ static inline void idxd_ims_mdev_parent_remove(struct idxd_ims_dev *idev)
  * the driver core:
  *
  * idxd_ims_bus_init()/idxd_ims_bus_exit(): register/unregister the "dsa"
- *	bus and its drivers at module load/unload.
+ *	bus and its drivers, and set up/tear down the dmaengine provider, at
+ *	module load/unload.
  * idxd_ims_wq_probe(): after the misc interrupt, PASID and completion
  *	vector setup; creates groups, engines and WQs for @idev.
  * idxd_ims_wq_remove(): undo idxd_ims_wq_probe(); must free every

@@ -1448,7 +1448,8 @@ static void accel_config_marker_add(void)
 }
 
 /**
- * idxd_ims_bus_init() - register the dsa bus and its drivers
+ * idxd_ims_bus_init() - register the dsa bus and its drivers, and set up
+ *	the dmaengine provider
  *
  * Return: 0 or a negative errno; on failure nothing stays registered.
  */
@@ -1456,11 +1457,14 @@ int idxd_ims_bus_init(void)
 {
 	int rc;
 
+	rc = idxd_ims_dma_init();
+	if (rc)
+		return rc;
 	rc = bus_register(&dsa_bus_type);
 	if (rc) {
 		pr_err(IDXD_IMS_DRV_NAME ": cannot register bus \"dsa\": %d\n",
 		       rc);
-		return rc;
+		goto err_dma;
 	}
 	rc = driver_register(&idxd_device_drv.drv);
 	if (rc)
@@ -1480,11 +1484,14 @@ err_device_driver:
 	driver_unregister(&idxd_device_drv.drv);
 err_bus:
 	bus_unregister(&dsa_bus_type);
+err_dma:
+	idxd_ims_dma_exit();
 	return rc;
 }
 
 /**
- * idxd_ims_bus_exit() - unregister the dsa bus and its drivers
+ * idxd_ims_bus_exit() - unregister the dsa bus and its drivers, and let
+ *	the dmaengine provider finish
  */
 void idxd_ims_bus_exit(void)
 {
@@ -1494,6 +1501,7 @@ void idxd_ims_bus_exit(void)
 	driver_unregister(&dmaengine_wq_drv.drv);
 	driver_unregister(&idxd_device_drv.drv);
 	bus_unregister(&dsa_bus_type);
+	idxd_ims_dma_exit();
 }
 
 /* ---- per-device objects ---- */

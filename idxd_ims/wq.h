@@ -16,6 +16,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "registers.h"
 
@@ -157,14 +158,22 @@ struct idxd_ims_desc {
  *	device_release callback frees this structure once the device is
  *	disabled and the last client reference is gone
  * @pdev: PCI function the channels' DMA is mapped for (reference held)
- * @parked: submission states whose channel was still held by a client
- *	when their work queue was disabled; freed with this structure
- *	(protected by &idxd_ims_conf.lock while registered)
+ * @lock: protects @lingering, @dead and each channel's
+ *	&idxd_ims_wq_dma.held and &idxd_ims_wq_dma.gone. Taken in the
+ *	dmaengine core's channel callbacks, which hold the core's
+ *	dma_list_mutex, and under &idxd_ims_conf.lock: innermost, never
+ *	held while calling into the dmaengine core
+ * @lingering: channels whose work queue was disabled while a client held
+ *	them, not torn down yet
+ * @dead: the device was disabled: the dma_device is unregistered once
+ *	@lingering is 0 (see idxd_ims_dma_dev_unregister())
  */
 struct idxd_ims_dma_dev {
 	struct dma_device dma;
 	struct pci_dev *pdev;
-	struct list_head parked;
+	spinlock_t lock; /* see @lock above */
+	unsigned int lingering;
+	bool dead;
 };
 
 /**
@@ -180,7 +189,12 @@ struct idxd_ims_dma_dev {
  * @comp_size: bytes per completion record (32 on DSA, 64 on IAX)
  * @comps: completion records of @descs, one DMA coherent block
  * @comps_dma: bus address of @comps
- * @parked_node: link in &idxd_ims_dma_dev.parked
+ * @held: a client holds the channel (protected by &idxd_ims_dma_dev.lock)
+ * @gone: the work queue was disabled: the channel takes no new client,
+ *	and lingers until its client lets go (protected by
+ *	&idxd_ims_dma_dev.lock)
+ * @teardown_work: unregisters and frees a channel that lingered, once its
+ *	client let go
  * @lock: protects @accepting, @portal, @vector, @free_descs and
  *	@active_descs; taken from the completion interrupt thread
  * @accepting: the work queue is enabled and takes descriptors
@@ -204,7 +218,9 @@ struct idxd_ims_wq_dma {
 	size_t comp_size;
 	void *comps;
 	dma_addr_t comps_dma;
-	struct list_head parked_node;
+	bool held;
+	bool gone;
+	struct work_struct teardown_work;
 
 	spinlock_t lock; /* see @lock above */
 	bool accepting;
@@ -357,6 +373,8 @@ void idxd_ims_wq_mdev_submit(struct idxd_ims_wq *wq,
 bool idxd_ims_wq_mdev_live(const struct idxd_ims_wq *wq);
 
 /* dma.c: dmaengine provider */
+int idxd_ims_dma_init(void);
+void idxd_ims_dma_exit(void);
 struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf);
 void idxd_ims_dma_dev_unregister(struct idxd_ims_dma_dev *dma_dev);
 struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq);
