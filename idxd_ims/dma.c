@@ -12,6 +12,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/pci.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 
 #include "idxd_ims.h"
@@ -37,6 +38,22 @@
  * these channels is torn down, since that needs it.
  */
 static struct workqueue_struct *idxd_ims_dma_wq;
+
+/*
+ * The channels of a dma_device.
+ *
+ * Channels come and go with their work queues while the dma_device stays
+ * registered, and the dmaengine core looks through dma_device.channels
+ * under its dma_list_mutex (a client asking for a channel: its filter
+ * reads the channel's name in chan->dev), which a driver cannot take. So
+ * a channel is listed only once dma_async_device_channel_register() has
+ * set it up, with list_add_tail_rcu(), which publishes it after its
+ * initialisation; and it is unlisted before it is unregistered, with
+ * list_del_rcu(), which leaves its next pointer for a lookup standing on
+ * it. dma_async_device_channel_unregister() takes dma_list_mutex before
+ * it frees chan->dev, so no lookup is left on the channel by then.
+ * Changes to the list are serialised by &idxd_ims_conf.lock.
+ */
 
 static struct idxd_ims_dma_dev *to_dma_dev(struct dma_device *dma)
 {
@@ -503,6 +520,7 @@ void idxd_ims_wq_dma_free(struct idxd_ims_wq_dma *wq_dma)
  * @dma_dev: dmaengine device of the work queue's device
  * @wq_dma: submission state from idxd_ims_wq_dma_alloc()
  *
+ * Context: process context; &idxd_ims_conf.lock held.
  * Return: 0 or a negative errno from dma_async_device_channel_register().
  */
 int idxd_ims_wq_dma_register(struct idxd_ims_dma_dev *dma_dev,
@@ -512,14 +530,15 @@ int idxd_ims_wq_dma_register(struct idxd_ims_dma_dev *dma_dev,
 	int rc;
 
 	chan->device = &dma_dev->dma;
-	list_add_tail(&chan->device_node, &dma_dev->dma.channels);
 	rc = dma_async_device_channel_register(&dma_dev->dma, chan, NULL);
 	if (rc) {
-		list_del(&chan->device_node);
 		dev_err(&wq_dma->pdev->dev, "wq%d: dmaengine channel registration failed: %d\n",
 			wq_dma->wq_id, rc);
+		return rc;
 	}
-	return rc;
+	/* listed once registered: see "The channels of a dma_device" */
+	list_add_tail_rcu(&chan->device_node, &dma_dev->dma.channels);
+	return 0;
 }
 
 /**
@@ -549,14 +568,14 @@ void idxd_ims_wq_dma_unregister(struct idxd_ims_dma_dev *dma_dev,
 		dma_dev->lingering++;
 	spin_unlock(&dma_dev->lock);
 
+	/* unlisted before unregistered: see "The channels of a dma_device" */
+	list_del_rcu(&wq_dma->chan.device_node);
 	if (held) {
-		list_del(&wq_dma->chan.device_node);
 		dev_warn(&wq_dma->pdev->dev, "wq%d disabled while a client holds its channel\n",
 			 wq_dma->wq_id);
 		return;
 	}
 	dma_async_device_channel_unregister(&dma_dev->dma, &wq_dma->chan);
-	list_del(&wq_dma->chan.device_node);
 	idxd_ims_wq_dma_free(wq_dma);
 }
 
