@@ -1261,19 +1261,32 @@ static void conf_release(struct device *dev)
 	kfree(conf);
 }
 
+/* A child's release drops the reference to dsaN of conf_init_child() */
 static void wq_release(struct device *dev)
 {
-	kfree(to_wq(dev));
+	struct idxd_ims_wq *wq = to_wq(dev);
+	struct idxd_ims_conf *conf = wq->conf;
+
+	kfree(wq);
+	put_device(&conf->dev);
 }
 
 static void group_release(struct device *dev)
 {
-	kfree(to_group(dev));
+	struct idxd_ims_group *group = to_group(dev);
+	struct idxd_ims_conf *conf = group->conf;
+
+	kfree(group);
+	put_device(&conf->dev);
 }
 
 static void engine_release(struct device *dev)
 {
-	kfree(to_engine(dev));
+	struct idxd_ims_engine *engine = to_engine(dev);
+	struct idxd_ims_conf *conf = engine->conf;
+
+	kfree(engine);
+	put_device(&conf->dev);
 }
 
 static const struct device_type conf_device_type = {
@@ -1506,11 +1519,18 @@ void idxd_ims_bus_exit(void)
 
 /* ---- per-device objects ---- */
 
+/*
+ * A child holds a reference to dsaN until it is released, not only while
+ * it is registered: a write to a dsa bus driver's "bind" finds the child
+ * and holds it (bus_find_device_by_name()), and dsa_bus_match() then takes
+ * the configuration lock in dsaN, which the removal of the PCI function
+ * may have unregistered meanwhile.
+ */
 static void conf_init_child(struct idxd_ims_conf *conf, struct device *dev,
 			    const struct device_type *type)
 {
 	device_initialize(dev);
-	dev->parent = &conf->dev;
+	dev->parent = get_device(&conf->dev);
 	dev->bus = &dsa_bus_type;
 	dev->type = type;
 }
