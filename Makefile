@@ -12,10 +12,12 @@ SETUP ?=
 B ?=
 # make fuzz FUZZ=SECONDS[:SEED] fuzzes a virtual device's guest interface.
 FUZZ ?= 600
+# make stress STRESS=SECONDS runs the concurrency stress test that long.
+STRESS ?= 600
 # make check KASAN=1 runs on the KASAN variant of the test kernel.
 KASAN ?=
 
-.PHONY: all modules modules_install clean help check run bench fuzz shell lint deps
+.PHONY: all modules modules_install clean help check run bench fuzz stress shell lint deps
 
 all: modules
 
@@ -51,6 +53,11 @@ fuzz:
 	IDXD_IMS_VM_TIMEOUT=$$(( $(firstword $(subst :, ,$(FUZZ))) + 1200 )) \
 		scripts/check.sh T=test_mdev_fuzz.sh SETUP="$(or $(SETUP),vtd)"
 
+stress:
+	IDXD_IMS_KASAN="$(KASAN)" IDXD_IMS_STRESS="$(STRESS)" \
+	IDXD_IMS_VM_TIMEOUT=$$(( $(STRESS) + 1200 )) \
+		scripts/check.sh T=test_stress.sh SETUP="$(or $(SETUP),vtd)"
+
 shell:
 	scripts/vm.sh shell $(SETUP)
 
@@ -69,6 +76,7 @@ help:
 	@echo '  make run                         demo workload in the VM'
 	@echo '  make bench [B=<bench>[,...]]     benchmarks in the VM'
 	@echo '  make fuzz [FUZZ=SECONDS[:SEED]]  fuzz a virtual device (default 600 s)'
+	@echo '  make stress [STRESS=SECONDS]     concurrency stress test (default 600 s)'
 	@echo '  make shell                       a shell in the VM, driver loaded'
 	@echo '  make lint                        checkpatch, sparse, kernel-doc'
 	@echo '  make deps                        only install the Debian packages'

@@ -43,6 +43,7 @@ cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 [ -n "$tests" ] && cmdline+=" IDXD_IMS_TESTS=$tests"
 [ -n "${IDXD_IMS_BENCH:-}" ] && cmdline+=" IDXD_IMS_BENCH=$IDXD_IMS_BENCH"
 [ -n "${IDXD_IMS_FUZZ:-}" ] && cmdline+=" IDXD_IMS_FUZZ=$IDXD_IMS_FUZZ"
+[ -n "${IDXD_IMS_STRESS:-}" ] && cmdline+=" IDXD_IMS_STRESS=$IDXD_IMS_STRESS"
 # In test mode one host thread runs both vCPUs (thread=single), in every
 # setup but the nested guest's. make check runs two VMs at a time on two
 # cores: with a thread per vCPU, the work one vCPU asks of the other (a

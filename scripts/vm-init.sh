@@ -7,13 +7,14 @@
 # control channel) and optionally IDXD_IMS_TESTS (collection:test, comma
 # separated; a list starting with "!" names the tests to leave out) and
 # IDXD_IMS_BENCH (the benchmarks to run, comma separated; all without it)
-# and IDXD_IMS_FUZZ (test_mdev_fuzz.sh's SECONDS[:SEED], for make fuzz) as
+# and IDXD_IMS_FUZZ (test_mdev_fuzz.sh's SECONDS[:SEED], for make fuzz) and
+# IDXD_IMS_STRESS (test_stress.sh's SECONDS, for make stress) as
 # environment variables. Kernel messages go to ttyS0; in test
 # mode the kselftest TAP goes to ttyS1 and ends with the sentinel line
 # "IDXD_IMS_DONE rc=<n>".
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-export IDXD_IMS_SETUP IDXD_IMS_MODEL_CTL IDXD_IMS_FUZZ
+export IDXD_IMS_SETUP IDXD_IMS_MODEL_CTL IDXD_IMS_FUZZ IDXD_IMS_STRESS
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -63,10 +64,13 @@ test)
 		echo "$IDXD_IMS_TESTS" | tr ',' '\n' > kselftest-list.txt
 		;;
 	esac
-	# make fuzz: the fuzzing test runs as long as asked, and some more
+	# make fuzz, make stress: the test runs as long as asked, and some
+	# more
 	timeout=
 	[ -n "$IDXD_IMS_FUZZ" ] &&
 		timeout="--override-timeout $((${IDXD_IMS_FUZZ%%:*} + 600))"
+	[ -n "$IDXD_IMS_STRESS" ] &&
+		timeout="--override-timeout $((IDXD_IMS_STRESS + 600))"
 	# shellcheck disable=SC2086 # no option, or an option and its value
 	./run_kselftest.sh $timeout > $tap 2>&1
 	rc=$?
