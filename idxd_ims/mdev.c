@@ -544,8 +544,8 @@ static int vdev_init(struct vfio_device *core)
 	idxd_vdev_pins_init(vdev);
 
 	if (!idev->ims_active) {
-		dev_err(&mdev->dev, "virtual devices need IMS; %s uses dynamic MSI-X (no PCI/IMS in this kernel, or the interrupt domain refused it)\n",
-			pci_name(idev->pdev));
+		dev_err_ratelimited(&mdev->dev, "virtual devices need IMS; %s uses dynamic MSI-X (no PCI/IMS in this kernel, or the interrupt domain refused it)\n",
+				    pci_name(idev->pdev));
 		rc = -ENODEV;
 		goto err_destroy;
 	}
@@ -556,8 +556,8 @@ static int vdev_init(struct vfio_device *core)
 					vdev->pasid_en, vdev->pasid);
 	if (IS_ERR(vdev->wq)) {
 		rc = PTR_ERR(vdev->wq);
-		dev_err(&mdev->dev, "no work queue of type mdev free on an enabled %s (%d)\n",
-			pci_name(idev->pdev), rc);
+		dev_err_ratelimited(&mdev->dev, "no work queue of type mdev free on an enabled %s (%d)\n",
+				    pci_name(idev->pdev), rc);
 		goto err_free_pasid;
 	}
 
@@ -575,8 +575,8 @@ static int vdev_init(struct vfio_device *core)
 					  true);
 	if (IS_ERR(vector)) {
 		rc = PTR_ERR(vector);
-		dev_err(&mdev->dev, "no IMS vector for the work queue (%d)\n",
-			rc);
+		dev_err_ratelimited(&mdev->dev, "no IMS vector for the work queue (%d)\n",
+				    rc);
 		goto err_free_portal;
 	}
 	vdev->vectors[IDXD_VDEV_VECTOR_WQ] = vector;
