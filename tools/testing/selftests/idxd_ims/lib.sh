@@ -492,24 +492,34 @@ dmatest_log() {
 	dmesg | tail -n +$((dmatest_log_start + 1)) | grep 'dmatest: '
 }
 
-# dmatest_finish SECONDS: wait until the run has ended and every thread of
-# it has logged its summary, failing the test if that takes more than
-# SECONDS; leaves the run's dmatest log lines in dmatest_out. dmatest's
-# "run" alone cannot tell: it reads N until a woken thread has started.
-# "run" is polled with a shell built-in, the log read only when it says N
-# (where every program started is dear: a nested guest's agent uses this).
+# dmatest_over [THREADS]: the run is over: "run" reads N and THREADS
+# threads (default: as many as dmatest said it started, "Started N
+# threads", when run was set) have logged their summaries; leaves the
+# run's dmatest log lines in dmatest_out. dmatest's "run" alone cannot
+# tell: it reads N until a woken thread has started. "run" is read with a
+# shell built-in, the log only when it says N (where every program started
+# is dear: a nested guest's agent uses this).
+dmatest_over() {
+	read -r _running < $DMATEST/run
+	[ "$_running" = N ] || return 1
+	dmatest_out=$(dmatest_log)
+	_threads=${1:-$(echo "$dmatest_out" |
+		sed -n 's/.*Started \([0-9]*\) threads.*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')}
+	[ "$(echo "$dmatest_out" | grep -c ': summary ')" -ge "$_threads" ]
+}
+
+# dmatest_finish SECONDS: wait until the run has ended and every thread
+# dmatest_start asked for has logged its summary, failing the test if that
+# takes more than SECONDS; leaves the run's dmatest log lines in
+# dmatest_out.
 dmatest_finish() {
 	_n=0
-	while :; do
-		read -r _running < $DMATEST/run
-		[ "$_running" = N ] &&
-			[ "$(dmatest_log | grep -c ': summary ')" -ge "$dmatest_threads" ] &&
-			break
+	until dmatest_over "$dmatest_threads"; do
 		[ $_n -lt $(($1 * 2)) ] || fail "dmatest still running after $1 s"
 		sleep 0.5
 		_n=$((_n + 1))
 	done
-	dmatest_out=$(dmatest_log)
 	echo "$dmatest_out" | sed 's/^/# /'
 }
 

@@ -197,7 +197,7 @@ dmatest_cycle() {
 	echo "$DMATEST_ITERATIONS" > "$DMATEST/iterations"
 	echo 1 > "$DMATEST/threads_per_chan"
 	echo 4096 > "$DMATEST/test_buf_size"
-	_mark=$(log_mark)
+	dmatest_log_start=$(log_mark)
 	_n=0
 	for _c in $_chans; do
 		# a channel may be gone (WQ disabled, function unbound) already
@@ -208,16 +208,10 @@ dmatest_cycle() {
 	: > "$S/dmatest.running"
 	put "$DMATEST/run" 1
 	expect "dmatest run" || return
-	# over once "run" reads N and every thread started logged its summary
+	# over once every thread dmatest started (channels may have gone
+	# meanwhile) logged its summary
 	_t=0
-	while :; do
-		read -r _r < "$DMATEST/run"
-		if [ "$_r" = N ]; then
-			_out=$(dmesg | tail -n +$((_mark + 1)) | grep 'dmatest: ')
-			_started=$(echo "$_out" | sed -n 's/.*Started \([0-9]*\) threads.*/\1/p' |
-				awk '{ s += $1 } END { print s + 0 }')
-			[ "$(echo "$_out" | grep -c ': summary ')" -lt "$_started" ] || break
-		fi
+	until dmatest_over; do
 		if [ "$_t" -ge $((GRACE * 10)) ]; then
 			bad "dmatest run on$_chans not over after $GRACE s"
 			rm -f "$S/dmatest.running"
@@ -228,7 +222,7 @@ dmatest_cycle() {
 	done
 	rm -f "$S/dmatest.running"
 	# each failure is one the client was told of, and was counted
-	_res=$(echo "$_out" | grep 'result #')
+	_res=$(echo "$dmatest_out" | grep 'result #')
 	_nres=$(echo "$_res" | grep -c 'result #')
 	_other=$(echo "$_res" | grep 'result #' |
 		grep -vE "'(prep error|submit error|completion error status)'")
@@ -237,7 +231,7 @@ dmatest_cycle() {
 		return
 	fi
 	# shellcheck disable=SC2046 # two numbers
-	set -- $(echo "$_out" | sed -n 's/.*summary \([0-9]*\) tests, \([0-9]*\) failures.*/\1 \2/p' |
+	set -- $(echo "$dmatest_out" | sed -n 's/.*summary \([0-9]*\) tests, \([0-9]*\) failures.*/\1 \2/p' |
 		awk '{ t += $1; f += $2 } END { print t + 0, f + 0 }')
 	if [ "$2" -ne "$_nres" ]; then
 		bad "dmatest on$_chans: $2 failures counted, $_nres reported"
