@@ -1872,6 +1872,12 @@ static void dsa_exit(PCIDevice *pdev)
     g_free(s->ims);
     g_free(s->ims_pending);
     msix_uninit(pdev, &s->bar0, &s->bar0);
+    /*
+     * A subregion holds a reference on its owner: while BAR0 holds the
+     * registers, an unplugged device is never finalized (and QEMU never
+     * reports DEVICE_DELETED).
+     */
+    memory_region_del_subregion(&s->bar0, &s->mmio);
 }
 
 /* MSI-X is reset by the PCI core (pci_do_device_reset) after this. */
