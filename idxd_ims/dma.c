@@ -7,12 +7,14 @@
  * outcome reaches the client through the dmaengine result.
  */
 #include <linux/bitfield.h>
+#include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/pci.h>
 #include <linux/rculist.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 
 #include "idxd_ims.h"
@@ -20,6 +22,11 @@
 
 /* How long dmaengine_synchronize() waits for terminated descriptors */
 #define IDXD_IMS_TERMINATE_TIMEOUT	(10 * HZ)
+/*
+ * How often a removal waiting for dmaengine clients wakes up: a client may
+ * hold its channel for as long as it likes, which is no hung task
+ */
+#define IDXD_IMS_RELEASE_WAIT		(10 * HZ)
 
 /*
  * Lifetime of the channels and of the dma_device.
@@ -35,7 +42,10 @@
  * device_free_chan_resources() queues its teardown, which unregisters it
  * (taking dma_list_mutex, so after that release is over) and frees it.
  * The dma_device of a disabled device stays registered until the last of
- * these channels is torn down, since that needs it.
+ * these channels is torn down, since that needs it. The removal of the PCI
+ * function waits until every dma_device of it is released: a client maps
+ * its buffers for the function, and a lingering channel's teardown frees
+ * DMA memory of it (idxd_ims_dma_wait_released()).
  */
 static struct workqueue_struct *idxd_ims_dma_wq;
 
@@ -343,12 +353,47 @@ static void idxd_ims_chan_teardown_work(struct work_struct *work)
 		dma_async_device_unregister(&dma_dev->dma);
 }
 
+/*
+ * The dma_device is unregistered and its last client gone: free it and
+ * tell a removal waiting in idxd_ims_dma_wait_released(), last, since the
+ * device may be freed as soon as the removal goes on.
+ */
 static void idxd_ims_dma_release(struct dma_device *dma)
 {
 	struct idxd_ims_dma_dev *dma_dev = to_dma_dev(dma);
+	struct idxd_ims_dev *idev = dma_dev->idev;
 
 	pci_dev_put(dma_dev->pdev);
 	kfree(dma_dev);
+	if (refcount_dec_and_test(&idev->dma_refs))
+		complete(&idev->dma_released);
+}
+
+/**
+ * idxd_ims_dma_wait_released() - wait until no dmaengine client holds a
+ *	channel of a device that goes away
+ * @idev: device being removed, disabled, with its dsa bus objects gone
+ *
+ * A client maps its buffers for the PCI function, and a channel it holds
+ * past the disable of its work queue keeps the work queue's descriptors
+ * and completion records, DMA memory of the function too: none of it may
+ * outlive the removal. Meanwhile the client's transfers are refused, and
+ * it has to let go by itself: dmaengine has no way to ask it to. Says
+ * once what the removal waits for.
+ *
+ * Context: process context (PCI remove).
+ */
+void idxd_ims_dma_wait_released(struct idxd_ims_dev *idev)
+{
+	struct device *dev = &idev->pdev->dev;
+
+	if (refcount_dec_and_test(&idev->dma_refs))
+		return;
+	dev_notice(dev, "removal waits for the clients of its dmaengine channels to release them\n");
+	while (!wait_for_completion_timeout(&idev->dma_released,
+					    IDXD_IMS_RELEASE_WAIT))
+		;
+	dev_info(dev, "the last dmaengine client released its channel\n");
 }
 
 /**
@@ -374,6 +419,7 @@ struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf)
 	dma_dev = kzalloc(sizeof(*dma_dev), GFP_KERNEL);
 	if (!dma_dev)
 		return ERR_PTR(-ENOMEM);
+	dma_dev->idev = conf->idev;
 	dma_dev->pdev = pci_dev_get(pdev);
 	spin_lock_init(&dma_dev->lock);
 
@@ -407,6 +453,7 @@ struct idxd_ims_dma_dev *idxd_ims_dma_dev_register(struct idxd_ims_conf *conf)
 		kfree(dma_dev);
 		return ERR_PTR(rc);
 	}
+	refcount_inc(&conf->idev->dma_refs);
 	return dma_dev;
 }
 

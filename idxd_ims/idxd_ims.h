@@ -16,6 +16,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -201,6 +202,10 @@ struct idxd_ims_irq {
  *	with a hardware error without reaching the device (test hook
  *	"fail_cmds"; READ_ONCE()/WRITE_ONCE(), no lock)
  * @wq_priv: work queue side state, owned by wq.c (see wq.h)
+ * @dma_refs: one for each dmaengine device registered for the function
+ *	and not released yet (a client may hold its channel past the
+ *	disable of the work queue), plus one that remove drops
+ * @dma_released: completed when @dma_refs drops to zero
  * @mdev_parent: vfio-mdev parent of the device, owned by mdev.c; NULL
  *	when the kernel has no vfio-mdev
  */
@@ -242,6 +247,8 @@ struct idxd_ims_dev {
 
 	/* ---- work queue side: owned by wq.c / sysfs.c / dma.c ---- */
 	void *wq_priv;
+	refcount_t dma_refs;
+	struct completion dma_released;
 	/* ---- end of work queue side ---- */
 
 	void *mdev_parent;
@@ -344,6 +351,8 @@ static inline void idxd_ims_mdev_parent_remove(struct idxd_ims_dev *idev)
  *	vector setup; creates groups, engines and WQs for @idev.
  * idxd_ims_wq_remove(): undo idxd_ims_wq_probe(); must free every
  *	completion vector the WQ side allocated.
+ * idxd_ims_dma_wait_released(): after idxd_ims_wq_remove(), wait until
+ *	no dmaengine client holds a channel of the device any more.
  * idxd_ims_wq_halted(): the device halted; stop submitting and fail
  *	outstanding descriptors. Called from the misc interrupt thread.
  * idxd_ims_wq_restore(): the device was reset after a halt; rewrite the
@@ -357,6 +366,7 @@ int idxd_ims_bus_init(void);
 void idxd_ims_bus_exit(void);
 int idxd_ims_wq_probe(struct idxd_ims_dev *idev);
 void idxd_ims_wq_remove(struct idxd_ims_dev *idev);
+void idxd_ims_dma_wait_released(struct idxd_ims_dev *idev);
 void idxd_ims_wq_halted(struct idxd_ims_dev *idev);
 int idxd_ims_wq_restore(struct idxd_ims_dev *idev);
 int idxd_ims_wq_submit_desc(struct idxd_ims_dev *idev,

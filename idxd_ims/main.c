@@ -505,6 +505,8 @@ static int idxd_ims_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&idev->test_irq_lock);
 	INIT_LIST_HEAD(&idev->test_irqs);
 	init_waitqueue_head(&idev->test_unstall);
+	refcount_set(&idev->dma_refs, 1);
+	init_completion(&idev->dma_released);
 	pci_set_drvdata(pdev, idev);
 
 	ret = idxd_ims_map_bars(idev);
@@ -584,7 +586,10 @@ static void idxd_ims_remove(struct pci_dev *pdev)
 	/*
 	 * Stop everything that can reach the work queues before they go: the
 	 * virtual devices, the debugfs test hook, and halt recovery (no new
-	 * halt interrupt, none still running, no recovery work queued).
+	 * halt interrupt, none still running, no recovery work queued). The
+	 * dmaengine clients must be gone before the function is: their
+	 * transfers are refused once the work queues are disabled, and they
+	 * have to let go of their channels by themselves.
 	 */
 	idxd_ims_mdev_parent_remove(idev);
 	idxd_ims_debugfs_remove(idev);
@@ -592,6 +597,7 @@ static void idxd_ims_remove(struct pci_dev *pdev)
 	synchronize_irq(idev->misc_irq);
 	cancel_work_sync(&idev->halt_work);
 	idxd_ims_wq_remove(idev);
+	idxd_ims_dma_wait_released(idev);
 	idxd_ims_irq_teardown(idev);
 	idxd_ims_quiesce(idev);
 	idxd_ims_pasid_teardown(idev);

@@ -157,6 +157,8 @@ struct idxd_ims_desc {
  * @dma: the dma_device; one channel per enabled kernel work queue. Its
  *	device_release callback frees this structure once the device is
  *	disabled and the last client reference is gone
+ * @idev: the device; holds one of its &idxd_ims_dev.dma_refs until
+ *	released
  * @pdev: PCI function the channels' DMA is mapped for (reference held)
  * @lock: protects @lingering, @dead and each channel's
  *	&idxd_ims_wq_dma.held and &idxd_ims_wq_dma.gone. Taken in the
@@ -170,6 +172,7 @@ struct idxd_ims_desc {
  */
 struct idxd_ims_dma_dev {
 	struct dma_device dma;
+	struct idxd_ims_dev *idev;
 	struct pci_dev *pdev;
 	spinlock_t lock; /* see @lock above */
 	unsigned int lingering;
