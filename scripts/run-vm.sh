@@ -16,7 +16,8 @@
 # In every mode the guest's third serial port (ttyS2) is the device model
 # control channel: scripts/model-relay.py, started here, takes one-line
 # requests from it and sets fault injection properties of the DSA model
-# through the VM's QMP socket (see Documentation/testing.rst).
+# through the VM's QMP socket, and in vtdpasid and vtd removes the model from
+# its PCIe root port and adds it back (see Documentation/testing.rst).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -56,6 +57,11 @@ cmdline+=" IDXD_IMS_MODEL_CTL=/dev/ttyS2"
 # shell).
 mem=2048 accel=tcg
 [ "$mode" = test ] && accel=tcg,thread=single
+# where the DSA sits: on the root bus (a root complex integrated endpoint,
+# as on real hardware) or, in vtdpasid and vtd, behind a PCIe root port,
+# where test_hotplug.sh can remove it and add it back (ACPI hotplug, q35's
+# default for root ports)
+dsa_bus=
 args=(-machine q35 -cpu max -smp 2
       -nodefaults -display none -no-reboot
       -L /usr/share/seabios -L /usr/share/qemu)
@@ -63,6 +69,8 @@ case "$setup" in
 vtd)
 	args+=(-device intel-iommu,intremap=on)
 	cmdline+=" intel_iommu=on"
+	args+=(-device pcie-root-port,id=rp0,chassis=1,slot=1)
+	dsa_bus=rp0
 	;;
 guest)
 	args+=(-device intel-iommu,intremap=on)
@@ -78,6 +86,8 @@ vtdpasid)
 	# PASID per virtual device (needs qemu/patches/0003 for ECAP.PSS).
 	args+=(-device intel-iommu,intremap=on,x-scalable-mode=on,x-pasid-mode=on)
 	cmdline+=" intel_iommu=on,sm_on"
+	args+=(-device pcie-root-port,id=rp0,chassis=1,slot=1)
+	dsa_bus=rp0
 	;;
 noiommu)
 	cmdline+=" pci_ims=noremap"
@@ -89,7 +99,8 @@ noopt)
 	;;
 esac
 args+=(-accel "$accel" -m "$mem")
-args+=(-device intel-dsa,id=dsa0 -kernel "$kernel" -initrd "$initrd")
+args+=(-device "intel-dsa,id=dsa0${dsa_bus:+,bus=$dsa_bus}"
+      -kernel "$kernel" -initrd "$initrd")
 
 # The QMP and control sockets live in OUTDIR, one pair per VM, unless that
 # path is too long for a unix socket name.
@@ -106,9 +117,12 @@ args+=(-qmp "unix:$qmp_sock,server=on,wait=off"
 # The host end of the control channel. It waits for QEMU's sockets, ends
 # when QEMU closes them, and is stopped with the VM in any case; it never
 # outlives the VM time limit.
+relay_opts=()
+[ -n "$dsa_bus" ] && relay_opts=(--hotplug-bus "$dsa_bus")
 timeout -s KILL $((timeout + 60)) python3 \
-	"$IDXD_IMS_TOP/scripts/model-relay.py" "$qmp_sock" "$ctl_sock" \
-	/machine/peripheral/dsa0 "$outdir/model-relay.log" < /dev/null &
+	"$IDXD_IMS_TOP/scripts/model-relay.py" "${relay_opts[@]}" \
+	"$qmp_sock" "$ctl_sock" /machine/peripheral/dsa0 \
+	"$outdir/model-relay.log" < /dev/null &
 relay_pid=$!
 stop_relay() {
 	kill "$relay_pid" 2> /dev/null

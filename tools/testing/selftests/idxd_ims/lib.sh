@@ -362,8 +362,9 @@ JSON
 #
 # In the test VM the host relays one-line requests written to the serial
 # port named by IDXD_IMS_MODEL_CTL to the QEMU DSA model (scripts/
-# model-relay.py): "<seq> qom-set <property> <value>" or "<seq> qom-get
-# <property>", answered by "<seq> ok [<value>]" or "<seq> error <reason>".
+# model-relay.py): "<seq> qom-set <property> <value>", "<seq> qom-get
+# <property>", "<seq> unplug" or "<seq> plug", answered by "<seq> ok
+# [<value>]" or "<seq> error <reason>".
 # Answers to an earlier, timed-out request are told apart by <seq>.
 
 MODEL_CTL=${IDXD_IMS_MODEL_CTL:-}
@@ -428,6 +429,38 @@ model_get() {
 model_clear_faults() {
 	model_request qom-set fail-count 0
 	model_request qom-set delay-us 0
+}
+
+# How long the host may take to answer "unplug": QEMU reports the device
+# deleted once the guest has ejected it, after the driver's remove; the
+# relay gives up after 90 s and says so.
+MODEL_HOTPLUG_TIMEOUT=100
+
+# require_hotplug_slot: skip unless BDF sits in a PCI hotplug slot the
+# kernel drives (its /sys/bus/pci/slots entry); sets HOTPLUG_SLOT to it.
+require_hotplug_slot() {
+	for _s in /sys/bus/pci/slots/*; do
+		[ "$(cat "$_s/address" 2> /dev/null)" = "${BDF%.*}" ] || continue
+		HOTPLUG_SLOT=$_s
+		return 0
+	done
+	skip "$BDF is not in a hotplug slot (no /sys/bus/pci/slots entry with address ${BDF%.*}): not behind a PCIe root port with ACPI hotplug"
+}
+
+# model_hotplug unplug|plug: have the host remove the DSA model from its
+# hotplug slot (QMP device_del; answered once QEMU reports the device
+# deleted, that is once the guest has let it go) or add it back
+# (device_add, same type and id); fails the test when the host says no or
+# does not answer within MODEL_HOTPLUG_TIMEOUT seconds.
+model_hotplug() {
+	require_model_ctl
+	_saved_timeout=$MODEL_TIMEOUT
+	MODEL_TIMEOUT=$MODEL_HOTPLUG_TIMEOUT
+	model_request "$1"
+	_hotplug_rc=$?
+	MODEL_TIMEOUT=$_saved_timeout
+	[ $_hotplug_rc -eq 0 ] || fail "host could not $1 the device: $MODEL_ERROR"
+	log "model: $1 done"
 }
 
 # --- dmatest (drivers/dma/dmatest.c) ---
