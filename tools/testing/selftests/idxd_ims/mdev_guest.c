@@ -27,11 +27,16 @@
  *   refill N   with every WQ slot busy, N times: as soon as the oldest
  *              descriptor's record appears, submit another; it must be
  *              taken (its slot is free before the guest sees the record)
- *   inflight [reset|close|both|remove]
+ *   inflight [reset|close|both|remove|busy]
  *              fill every WQ slot with 64 KiB memmoves, then reset and/or
- *              close the device without waiting, or (remove) wait for the
- *              host's request to give the device back (VFIO_PCI_REQ_IRQ_INDEX)
- *              and close it then
+ *              close the device without waiting, or (remove) create the
+ *              -r FILE, if given, wait for the host's request to give the
+ *              device back (VFIO_PCI_REQ_IRQ_INDEX) and close it then: the
+ *              records must hold the data or nothing, and opening the
+ *              device again must fail with ENODEV; (busy) the same, but
+ *              every slot is filled again each time the last round has
+ *              completed, with its data checked, until the request comes;
+ *              the -r FILE is created after the first round
  *   loop N     N memmove round trips (BYTES each, data from SEED), and
  *              more until FILE exists when -u FILE is given; creates the
  *              -r FILE, if given, when its window starts; prints the
@@ -1931,10 +1936,25 @@ static int scenario_refill(struct guest *g, long n)
 
 /* --- inflight --- */
 
-static void queue_all_slots(struct guest *g)
+/* touch_file: create an empty file for the host to see */
+static void touch_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		die("create %s", path);
+	close(fd);
+}
+
+/*
+ * queue_slots: a 64 KiB memmove in every slot, each to its own destination,
+ * cleared first; returns how many the portal took (a full work queue
+ * refuses the rest)
+ */
+static unsigned int queue_slots(struct guest *g)
 {
 	struct dsa_hw_desc d;
-	unsigned int i;
+	unsigned int i, taken = 0;
 	int ret;
 
 	fill_pattern(g->mem + SRC_OFF, MAX_XFER, g->seed);
@@ -1942,15 +1962,27 @@ static void queue_all_slots(struct guest *g)
 		desc_init(&d, DSA_OPCODE_MEMMOVE, i, MAX_XFER, true);
 		d.src_addr = iova_of(SRC_OFF);
 		d.dst_addr = iova_of(DST_OFF + i * MAX_XFER);
+		memset(g->mem + DST_OFF + i * MAX_XFER, 0, MAX_XFER);
 		memset(record(g, i), 0, REC_SIZE);
 		ret = portal_write(g, 0, &d);
-		if (ret && ret != -EBUSY)
+		if (!ret)
+			taken++;
+		else if (ret != -EBUSY)
 			fail("inflight descriptor %u: %s", i, strerror(-ret));
 	}
+	return taken;
 }
 
-/* check_drained: every record is absent or a success with the data */
-static void check_drained(struct guest *g)
+static void queue_all_slots(struct guest *g)
+{
+	queue_slots(g);
+}
+
+/*
+ * check_records: every record is absent or a success with the data;
+ * returns how many are there
+ */
+static unsigned int check_records(struct guest *g)
 {
 	unsigned int i, done = 0;
 	__u8 st;
@@ -1966,19 +1998,43 @@ static void check_drained(struct guest *g)
 			fail("inflight descriptor %u: success but wrong data", i);
 		done++;
 	}
+	return done;
+}
+
+/* check_drained: check_records(), and say how many completed */
+static void check_drained(struct guest *g)
+{
 	info("inflight: %u of %u descriptors completed before/at the reset",
-	     done, g->wq_size);
+	     check_records(g), g->wq_size);
+}
+
+/* round_done: every record of a round of @taken is written */
+static bool round_done(struct guest *g, unsigned int taken)
+{
+	unsigned int i, done = 0;
+
+	for (i = 0; i < g->wq_size; i++)
+		if (__atomic_load_n(&record(g, i)->status, __ATOMIC_ACQUIRE))
+			done++;
+	return done >= taken;
 }
 
 /*
  * inflight_remove: keep every slot busy until the host asks for the device
- * back (someone wrote the mdev's remove), then close it.
+ * back (someone wrote the mdev's remove, or its parent is going away), then
+ * close it. The descriptors must have completed with their data or been
+ * dropped by then, and the device must be gone from its group: opening it
+ * again fails with ENODEV. With @busy the slots are filled again each time
+ * a round has completed, and the -r FILE, if given, is created after the
+ * first round; without, once every slot is queued.
  */
-static void inflight_remove(struct guest *g)
+static void inflight_remove(struct guest *g, bool busy)
 {
 	struct pollfd pfd = { .events = POLLIN };
 	__s32 req = eventfd(0, EFD_CLOEXEC);
-	int n;
+	unsigned int taken, rounds = 0;
+	__u64 deadline;
+	int n, fd;
 
 	if (req < 0)
 		die("eventfd");
@@ -1986,20 +2042,46 @@ static void inflight_remove(struct guest *g)
 		     VFIO_PCI_REQ_IRQ_INDEX, 0, 1, &req))
 		die("VFIO_DEVICE_SET_IRQS: the request eventfd");
 	enable_device(g);
-	queue_all_slots(g);
+	taken = queue_slots(g);
 	info("inflight: %u descriptors queued, waiting for the removal request",
-	     g->wq_size);
+	     taken);
+	if (g->ready && !busy)
+		touch_file(g->ready);
 	pfd.fd = req;
+	deadline = now_ns() + 60000000000ULL;
 	do {
-		n = poll(&pfd, 1, 60000);
-	} while (n < 0 && errno == EINTR);
+		n = poll(&pfd, 1, busy ? 1 : 60000);
+		if (n || !busy || !round_done(g, taken))
+			continue;
+		if (check_records(g) != taken)
+			fail("inflight: round %u: %u descriptors taken, other records written",
+			     rounds, taken);
+		if (!rounds++ && g->ready)
+			touch_file(g->ready);
+		taken = queue_slots(g);
+	} while ((n < 0 && errno == EINTR) ||
+		 (!n && busy && now_ns() < deadline));
 	if (n <= 0)
 		fail("inflight: no removal request within 60 s");
+	else if (busy)
+		info("inflight: removal requested after %u rounds, closing the device",
+		     rounds);
 	else
 		info("inflight: removal requested, closing the device");
 	close(g->device);
 	g->device = -1;
 	close(req);
+	check_drained(g);
+	fd = ioctl(g->group, VFIO_GROUP_GET_DEVICE_FD, g->uuid);
+	if (fd >= 0) {
+		fail("inflight: the device opened again after its removal request");
+		close(fd);
+	} else if (errno != ENODEV) {
+		fail("inflight: opening the device again failed with %s, not ENODEV",
+		     strerror(errno));
+	} else {
+		info("inflight: the device is gone (ENODEV on opening it again)");
+	}
 }
 
 static int scenario_inflight(struct guest *g, const char *how)
@@ -2007,8 +2089,8 @@ static int scenario_inflight(struct guest *g, const char *how)
 	bool reset = strcmp(how, "close");
 	bool close_dev = strcmp(how, "reset");
 
-	if (!strcmp(how, "remove")) {
-		inflight_remove(g);
+	if (!strcmp(how, "remove") || !strcmp(how, "busy")) {
+		inflight_remove(g, !strcmp(how, "busy"));
 		return 0;
 	}
 	enable_device(g);
@@ -2068,16 +2150,6 @@ static int scenario_flr(struct guest *g, long n)
 }
 
 /* --- loop and bench --- */
-
-/* touch_file: create an empty file for the host to see */
-static void touch_file(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		die("create %s", path);
-	close(fd);
-}
 
 static int scenario_loop(struct guest *g, long n)
 {
@@ -2467,7 +2539,7 @@ static void bad_usage(void)
 		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f] [-m]\n"
 		"                  [-c CPU] UUID SCENARIO [N]\n"
 		"  scenarios: ops, irq, bad, storm N, lines N, refill N,\n"
-		"             inflight [reset|close|both|remove],\n"
+		"             inflight [reset|close|both|remove|busy],\n"
 		"             flr, loop N, bench N, copybench N,\n"
 		"             halt N (needs -r and -u; -f: recover with an FLR),\n"
 		"             disabled (needs -r), handle N, busmaster, xfer,\n"
