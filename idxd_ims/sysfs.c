@@ -1452,12 +1452,15 @@ static struct idxd_ims_bus_driver user_wq_drv = {
  */
 static struct kobject *accel_config_marker;
 
-static void accel_config_marker_add(void)
+static int accel_config_marker_add(void)
 {
 	accel_config_marker = kobject_create_and_add("idxd",
 						     THIS_MODULE->mkobj.kobj.parent);
-	if (!accel_config_marker)
-		pr_warn(IDXD_IMS_DRV_NAME ": cannot create /sys/module/idxd; accel-config will not run\n");
+	if (!accel_config_marker) {
+		pr_err(IDXD_IMS_DRV_NAME ": cannot create /sys/module/idxd, which accel-config needs\n");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -1488,9 +1491,13 @@ int idxd_ims_bus_init(void)
 	rc = driver_register(&user_wq_drv.drv);
 	if (rc)
 		goto err_dmaengine_driver;
-	accel_config_marker_add();
+	rc = accel_config_marker_add();
+	if (rc)
+		goto err_user_driver;
 	return 0;
 
+err_user_driver:
+	driver_unregister(&user_wq_drv.drv);
 err_dmaengine_driver:
 	driver_unregister(&dmaengine_wq_drv.drv);
 err_device_driver:
