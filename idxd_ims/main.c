@@ -549,9 +549,10 @@ static int idxd_ims_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_debugfs;
 
 	ret = idxd_ims_mdev_parent_add(idev);
-	if (ret)
-		dev_warn(dev, "no virtual devices: mdev parent registration failed (%d)\n",
-			 ret);
+	if (ret) {
+		dev_err(dev, "cannot register the mdev parent: %d\n", ret);
+		goto err_wq;
+	}
 
 	dev_info(dev, "%s%d: version %#x, %u WQs, %u groups, %u engines, %u IMS entries, completions via %s\n",
 		 idxd_ims_type_name(idev), idev->id, idev->caps.version,
@@ -560,6 +561,8 @@ static int idxd_ims_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 idev->ims_active ? "IMS" : "dynamic MSI-X");
 	return 0;
 
+err_wq:
+	idxd_ims_wq_remove(idev);
 err_debugfs:
 	idxd_ims_debugfs_remove(idev);
 	idxd_ims_irq_teardown(idev);
