@@ -291,7 +291,8 @@ unsigned int idxd_ims_irq_ims_free(struct idxd_ims_dev *idev);
 int idxd_ims_pasid_setup(struct idxd_ims_dev *idev);
 void idxd_ims_pasid_restore(struct idxd_ims_dev *idev);
 void idxd_ims_pasid_teardown(struct idxd_ims_dev *idev);
-bool idxd_ims_pasid_vdev_alloc(struct idxd_ims_dev *idev, u32 *pasid);
+int idxd_ims_pasid_vdev_alloc(struct idxd_ims_dev *idev, bool *pasid_en,
+			      u32 *pasid);
 void idxd_ims_pasid_vdev_free(struct idxd_ims_dev *idev, u32 pasid);
 
 /* debugfs.c */

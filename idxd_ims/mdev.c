@@ -550,7 +550,12 @@ static int vdev_init(struct vfio_device *core)
 		goto err_destroy;
 	}
 
-	vdev->pasid_en = idxd_ims_pasid_vdev_alloc(idev, &vdev->pasid);
+	rc = idxd_ims_pasid_vdev_alloc(idev, &vdev->pasid_en, &vdev->pasid);
+	if (rc) {
+		dev_err_ratelimited(&mdev->dev, "no PASID from the IOMMU for the virtual device (%d)\n",
+				    rc);
+		goto err_destroy;
+	}
 
 	vdev->wq = idxd_ims_wq_mdev_get(idev, vdev, idxd_vdev_halted,
 					vdev->pasid_en, vdev->pasid);

@@ -154,6 +154,7 @@ void idxd_ims_pasid_teardown(struct idxd_ims_dev *idev)
 /**
  * idxd_ims_pasid_vdev_alloc() - give a virtual device a PASID of its own
  * @idev: device
+ * @pasid_en: set when the virtual device has a PASID
  * @pasid: returns the PASID
  *
  * A virtual device's descriptors are mediated: they reach the device with
@@ -161,26 +162,27 @@ void idxd_ims_pasid_teardown(struct idxd_ims_dev *idev)
  * that same domain; what it adds is separation on the device, since an IMS
  * entry bound to it only fires for descriptors of a work queue running
  * with it. The PASID exists only when the IOMMU gives the kernel one (the
- * same condition as the system PASID).
+ * same condition as the system PASID): a device without the system PASID
+ * gives its virtual devices none, and one with it gives each its own or
+ * creates none.
  *
  * Context: process context.
- * Return: true with *@pasid set, or false when the virtual device runs
- * without PASID.
+ * Return: 0, or a negative errno when the device has the system PASID but
+ * the IOMMU gives no other.
  */
-bool idxd_ims_pasid_vdev_alloc(struct idxd_ims_dev *idev, u32 *pasid)
+int idxd_ims_pasid_vdev_alloc(struct idxd_ims_dev *idev, bool *pasid_en,
+			      u32 *pasid)
 {
 	int ret;
 
+	*pasid_en = false;
 	if (!idev->pasid_enabled)
-		return false;
+		return 0;
 	ret = idxd_ims_pasid_attach(idev, pasid);
-	if (ret) {
-		dev_info(&idev->pdev->dev,
-			 "no PASID from the IOMMU for a virtual device (%d)\n",
-			 ret);
-		return false;
-	}
-	return true;
+	if (ret)
+		return ret;
+	*pasid_en = true;
+	return 0;
 }
 
 /**
