@@ -3,7 +3,7 @@
  * mdev_guest: play the guest of an idxd_ims virtual DSA device (vfio-mdev).
  *
  *   mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f]
- *              [-c CPU] UUID SCENARIO [N]
+ *              [-m] [-c CPU] [-F open|irqs]... UUID SCENARIO [N]
  *
  * Opens the mdev UUID through a VFIO container (type1 IOMMU), maps a buffer
  * into it, checks the VFIO device, region and IRQ information, the PCI
@@ -82,7 +82,9 @@
  * With -c CPU the program runs on that CPU only. With -m descriptors go to
  * the mapped portal (stores to the descriptor pages, mmapped) instead of
  * pwrite()s of the BAR2 region, for scenarios that expect every portal
- * write to be taken (ops, irq, bench, copybench).
+ * write to be taken (ops, irq, bench, copybench). With -F open the device
+ * is opened, and with -F irqs its eventfds are attached, with each fault
+ * site of the call failing in turn first (mdev_guest_fault.c).
  *
  * Prints one line per failed check and exits 0 when everything matched,
  * 1 on any mismatch and 4 (KSFT_SKIP) when VFIO is not available.
@@ -373,8 +375,8 @@ void expect_signal(struct guest *g, int v, const char *what)
 		     what, v, (unsigned long long)n, g->timeout_ms);
 }
 
-static int set_irqs(struct guest *g, __u32 flags, __u32 index, __u32 start,
-		    __u32 count, const __s32 *fds)
+int set_irqs(struct guest *g, __u32 flags, __u32 index, __u32 start,
+	     __u32 count, const __s32 *fds)
 {
 	char buf[sizeof(struct vfio_irq_set) + NR_VECS * sizeof(__s32)];
 	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
@@ -400,7 +402,7 @@ void attach_vectors(struct guest *g)
 }
 
 /* trigger_vector: fire vector v from software (loopback) */
-static int trigger_vector(struct guest *g, int v)
+int trigger_vector(struct guest *g, int v)
 {
 	return set_irqs(g, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
 			VFIO_PCI_MSIX_IRQ_INDEX, v, 1, NULL);
@@ -699,7 +701,10 @@ static void open_container(struct guest *g)
 	if (ioctl(g->container, VFIO_IOMMU_MAP_DMA, &map))
 		die("VFIO_IOMMU_MAP_DMA");
 
-	g->device = ioctl(g->group, VFIO_GROUP_GET_DEVICE_FD, g->uuid);
+	if (g->faults & FAULT_OPEN)
+		g->device = fault_open_device(g);
+	else
+		g->device = ioctl(g->group, VFIO_GROUP_GET_DEVICE_FD, g->uuid);
 	if (g->device < 0)
 		die("VFIO_GROUP_GET_DEVICE_FD %s", g->uuid);
 }
@@ -993,7 +998,10 @@ static void open_guest(struct guest *g)
 		if (g->efd[i] < 0)
 			die("eventfd");
 	}
-	attach_vectors(g);
+	if (g->faults & FAULT_IRQS)
+		fault_attach_vectors(g);
+	else
+		attach_vectors(g);
 	if (errors)
 		info("%d check(s) failed while opening %s", errors, g->uuid);
 }
@@ -2537,7 +2545,7 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: mdev_guest [-s SEED] [-b BYTES] [-t TIMEOUT_MS] [-u FILE] [-r FILE] [-f] [-m]\n"
-		"                  [-c CPU] UUID SCENARIO [N]\n"
+		"                  [-c CPU] [-F open|irqs]... UUID SCENARIO [N]\n"
 		"  scenarios: ops, irq, bad, storm N, lines N, refill N,\n"
 		"             inflight [reset|close|both|remove|busy],\n"
 		"             flr, loop N, bench N, copybench N,\n"
@@ -2666,7 +2674,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "s:b:t:u:r:fmc:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:t:u:r:fmc:F:")) != -1) {
 		switch (opt) {
 		case 's':
 			g.seed = strtoul(optarg, NULL, 0);
@@ -2694,6 +2702,14 @@ int main(int argc, char **argv)
 			CPU_SET(strtoul(optarg, NULL, 0), &cpus);
 			if (sched_setaffinity(0, sizeof(cpus), &cpus))
 				die("sched_setaffinity to CPU %s", optarg);
+			break;
+		case 'F':
+			if (!strcmp(optarg, "open"))
+				g.faults |= FAULT_OPEN;
+			else if (!strcmp(optarg, "irqs"))
+				g.faults |= FAULT_IRQS;
+			else
+				bad_usage();
 			break;
 		default:
 			bad_usage();

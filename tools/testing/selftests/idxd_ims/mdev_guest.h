@@ -153,7 +153,13 @@ struct guest {
 	bool flr;
 	/* -m: portal_write() stores to these mapped descriptor pages */
 	__u64 *portal_map;
+	/* -F: the calls opening the guest made with fault injection */
+	unsigned int faults;
 };
+
+/* struct guest.faults */
+#define FAULT_OPEN		0x1	/* VFIO_GROUP_GET_DEVICE_FD */
+#define FAULT_IRQS		0x2	/* VFIO_DEVICE_SET_IRQS, eventfds */
 
 /* expect_eq: count a failure when a value read differs from the contract */
 #define expect_eq(what, got, want)					\
@@ -190,6 +196,9 @@ void expect_cmd(struct guest *g, unsigned int code, __u32 operand,
 		unsigned int want, const char *what);
 unsigned int gensts(struct guest *g);
 unsigned int wq_state(struct guest *g);
+int set_irqs(struct guest *g, __u32 flags, __u32 index, __u32 start,
+	     __u32 count, const __s32 *fds);
+int trigger_vector(struct guest *g, int v);
 void set_bus_master(struct guest *g, bool on);
 void enable_device(struct guest *g);
 void attach_vectors(struct guest *g);
@@ -229,6 +238,10 @@ int scenario_unmap(struct guest *g, long n);
 int scenario_copyloop(struct guest *g, long n);
 int scenario_uffd(struct guest *g, long n);
 int scenario_readonly(struct guest *g, long n);
+
+/* mdev_guest_fault.c: fault injection while opening the guest */
+int fault_open_device(struct guest *g);
+void fault_attach_vectors(struct guest *g);
 
 /* mdev_guest_fuzz.c */
 int scenario_fuzz(struct guest *g, long seed, long count);
