@@ -17,7 +17,7 @@ STRESS ?= 600
 # make check KASAN=1 runs on the KASAN variant of the test kernel.
 KASAN ?=
 
-.PHONY: all modules modules_install clean help check run bench fuzz stress shell lint deps
+.PHONY: all modules modules_install clean help check run bench fuzz stress faults shell lint deps
 
 all: modules
 
@@ -58,6 +58,12 @@ stress:
 	IDXD_IMS_VM_TIMEOUT=$$(( $(STRESS) + 1200 )) \
 		scripts/check.sh T=test_stress.sh SETUP="$(or $(SETUP),vtd)"
 
+# every slab allocation of test_fault_injection.sh's steps, not only the
+# kmalloc family's (Documentation/testing.rst)
+faults:
+	IDXD_IMS_FAULTS=all IDXD_IMS_VM_TIMEOUT=3600 \
+		scripts/check.sh T=test_fault_injection.sh SETUP="$(or $(SETUP),vtd)"
+
 shell:
 	scripts/vm.sh shell $(SETUP)
 
@@ -77,6 +83,7 @@ help:
 	@echo '  make bench [B=<bench>[,...]]     benchmarks in the VM'
 	@echo '  make fuzz [FUZZ=SECONDS[:SEED]]  fuzz a virtual device (default 600 s)'
 	@echo '  make stress [STRESS=SECONDS]     concurrency stress test (default 600 s)'
+	@echo '  make faults                      fault injection into every slab cache'
 	@echo '  make shell                       a shell in the VM, driver loaded'
 	@echo '  make lint                        checkpatch, sparse, kernel-doc'
 	@echo '  make deps                        only install the Debian packages'

@@ -5,16 +5,17 @@
 # passes IDXD_IMS_MODE (test, run, bench or shell), IDXD_IMS_SETUP (vtd,
 # noiommu or noopt), IDXD_IMS_MODEL_CTL (the serial port of the device model
 # control channel) and optionally IDXD_IMS_TESTS (collection:test, comma
-# separated; a list starting with "!" names the tests to leave out) and
-# IDXD_IMS_BENCH (the benchmarks to run, comma separated; all without it)
-# and IDXD_IMS_FUZZ (test_mdev_fuzz.sh's SECONDS[:SEED], for make fuzz) and
-# IDXD_IMS_STRESS (test_stress.sh's SECONDS, for make stress) as
+# separated; a list starting with "!" names the tests to leave out),
+# IDXD_IMS_BENCH (the benchmarks to run, comma separated; all without it),
+# IDXD_IMS_FUZZ (test_mdev_fuzz.sh's SECONDS[:SEED], for make fuzz),
+# IDXD_IMS_STRESS (test_stress.sh's SECONDS, for make stress) and
+# IDXD_IMS_FAULTS (test_fault_injection.sh's fault sites, for make faults) as
 # environment variables. Kernel messages go to ttyS0; in test
 # mode the kselftest TAP goes to ttyS1 and ends with the sentinel line
 # "IDXD_IMS_DONE rc=<n>".
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-export IDXD_IMS_SETUP IDXD_IMS_MODEL_CTL IDXD_IMS_FUZZ IDXD_IMS_STRESS
+export IDXD_IMS_SETUP IDXD_IMS_MODEL_CTL IDXD_IMS_FUZZ IDXD_IMS_STRESS IDXD_IMS_FAULTS
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
