@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# A guest queueing 64 KiB copies in a loop for COPYLOOP_S seconds (30) on a
+# A guest queueing 64 KiB copies in a loop for COPYLOOP_S seconds (15) on a
 # virtual DSA device (mdev_guest copyloop): every descriptor is moved by
 # the device, none copied by a host CPU; the completion interrupt thread
 # of the virtual device's IMS entry, which runs at real-time priority, is
@@ -12,7 +12,7 @@
 TEST=test_mdev_copyloop
 . "$(dirname "$0")/lib.sh"
 
-COPYLOOP_S=${COPYLOOP_S:-30}
+COPYLOOP_S=${COPYLOOP_S:-15}
 IRQ_THREAD_MAX_PCT=50
 BUSY_MIN_PCT=10
 # clock ticks per second of /proc/PID/stat (USER_HZ, 100 on x86)
