@@ -655,7 +655,7 @@ bench_table() {
 # --- mdev: virtual devices through vfio-mdev (mdev.c) ---
 #
 # A WQ of type "mdev" backs one virtual device; creating the mdev enables
-# it, removing the mdev disables it. mdev_guest (built from mdev_guest.c)
+# it, removing the mdev disables it. mdev_guest (built from mdev_guest*.c)
 # opens an mdev through VFIO and plays its guest.
 
 MDEV_TYPE=idxd_ims-1dwq

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * mdev_guest: what its source files share: the guest's memory layout, the
- * registers of the virtual device, the state of one guest and the helpers
- * the scenarios use (mdev_guest.c).
+ * registers of the virtual device, the state of one guest, the helpers
+ * the scenarios use (mdev_guest_vfio.c) and the scenarios main() runs.
  */
 #ifndef MDEV_GUEST_H
 #define MDEV_GUEST_H
@@ -169,57 +169,151 @@ struct guest {
 			fail("%s: got %#llx, expected %#llx", what, _g, _w); \
 	} while (0)
 
+/* mdev_guest_vfio.c: the VFIO and DSA guest library */
+
+/* checks that failed so far */
 extern int errors;
+/* portal writes that succeeded and that failed, reported at exit */
 extern unsigned long portal_accepted, portal_refused;
 
+/* fail: print a failed check and count it */
 void fail(const char *fmt, ...);
+/* info: print a line of progress */
 void info(const char *fmt, ...);
+/* die: print a fatal error with errno and exit with KSFT_FAIL */
 void die(const char *fmt, ...);
+/* now_ns: CLOCK_MONOTONIC in nanoseconds */
+__u64 now_ns(void);
+/* errstr: "success" or the message of a negative errno */
+const char *errstr(int ret);
+/* sysfs_read: the first line of a file, without its newline; 0 or -errno */
 int sysfs_read(const char *path, char *buf, size_t len);
+/* sysfs_read_num: a file's number, -1 when it cannot be read */
 long sysfs_read_num(const char *path);
-__u64 iova_of(unsigned long off);
+/* vdev_attr_path: the path of a file of the mdev's idxd_ims directory */
 void vdev_attr_path(struct guest *g, const char *name, char *path,
 		    size_t len);
+/* vdev_counter: a counter of the mdev's idxd_ims directory; dies if absent */
 long vdev_counter(struct guest *g, const char *name);
+/* iova_of: the IOVA of an offset in guest memory */
+__u64 iova_of(unsigned long off);
+/* record: completion record i in guest memory */
 struct dsa_completion_record *record(struct guest *g, unsigned int i);
+/* record_iova: the IOVA of completion record i */
 __u64 record_iova(unsigned int i);
+/* fill_pattern: deterministic bytes from a seed (xorshift) */
 void fill_pattern(unsigned char *p, size_t len, __u32 seed);
+/* region_rw: read or write len bytes of a VFIO region; 0 or -errno */
+int region_rw(struct guest *g, struct region *r, bool write,
+	      __u64 off, void *buf, size_t len);
+/* cfg_read16: a configuration space read; a failed access fails a check */
 __u16 cfg_read16(struct guest *g, unsigned int off);
+/* cfg_write16: a configuration space write */
 void cfg_write16(struct guest *g, unsigned int off, __u16 v);
+/* cfg_read32: a configuration space read */
 __u32 cfg_read32(struct guest *g, unsigned int off);
+/* cfg_write32: a configuration space write */
 void cfg_write32(struct guest *g, unsigned int off, __u32 v);
+/* bar0_read32: a BAR0 register read; a failed access fails a check */
 __u32 bar0_read32(struct guest *g, unsigned int off);
+/* bar0_read64: a BAR0 register read */
 __u64 bar0_read64(struct guest *g, unsigned int off);
+/* bar0_write32: a BAR0 register write */
 void bar0_write32(struct guest *g, unsigned int off, __u32 v);
+/* bar0_write64: a BAR0 register write */
 void bar0_write64(struct guest *g, unsigned int off, __u64 v);
-void expect_cmd(struct guest *g, unsigned int code, __u32 operand,
-		unsigned int want, const char *what);
-unsigned int gensts(struct guest *g);
-unsigned int wq_state(struct guest *g);
+/* wait_vector: wait for vector v; returns its eventfd count, 0 on timeout */
+__u64 wait_vector(struct guest *g, int v, int timeout_ms);
+/* drain_vector: forget signals already counted on vector v */
+void drain_vector(struct guest *g, int v);
+/* expect_quiet: vector v must not be signalled within QUIET_MS */
+void expect_quiet(struct guest *g, int v, const char *what);
+/* expect_signal: vector v must be signalled exactly once */
+void expect_signal(struct guest *g, int v, const char *what);
+/* set_irqs: VFIO_DEVICE_SET_IRQS with count eventfds or none; 0 or -errno */
 int set_irqs(struct guest *g, __u32 flags, __u32 index, __u32 start,
 	     __u32 count, const __s32 *fds);
-int trigger_vector(struct guest *g, int v);
-void set_bus_master(struct guest *g, bool on);
-void enable_device(struct guest *g);
+/* attach_vectors: attach g->efd to the MSI-X vectors; dies on failure */
 void attach_vectors(struct guest *g);
+/* trigger_vector: fire vector v from software (loopback) */
+int trigger_vector(struct guest *g, int v);
+/* dev_cmd: run one command; returns the CMDSTS error code */
+unsigned int dev_cmd(struct guest *g, unsigned int code, __u32 operand,
+		     bool irq);
+/* expect_cmd: run one command; its CMDSTS error code must be want */
+void expect_cmd(struct guest *g, unsigned int code, __u32 operand,
+		unsigned int want, const char *what);
+/* gensts: the device state field of GENSTS */
+unsigned int gensts(struct guest *g);
+/* wq_state: the state field of WQ 0's WQCFG */
+unsigned int wq_state(struct guest *g);
+/* set_bus_master: set (with memory space) or clear Bus Master */
+void set_bus_master(struct guest *g, bool on);
+/* enable_device: bus master, enable device, enable WQ 0 */
+void enable_device(struct guest *g);
+/* clear_swerr: clear SWERR and INTCAUSE's software error and command bits */
 void clear_swerr(struct guest *g);
+/* flr: a function level reset as Linux's pcie_flr() does it */
+void flr(struct guest *g, const char *what);
+/* expect_reset_state: BAR0 registers as a reset leaves them */
+void expect_reset_state(struct guest *g, const char *what);
+/* desc_init: a descriptor with record rec, asking for vector 1 when irq */
 void desc_init(struct dsa_hw_desc *d, unsigned int op, unsigned int rec,
 	       __u32 size, bool irq);
+/* portal_write: one 64-byte write at BAR2 offset off; 0 or -errno */
 int portal_write(struct guest *g, unsigned int off,
 		 const struct dsa_hw_desc *d);
+/* submit: clear the descriptor's record and write it to the portal */
 void submit(struct guest *g, struct dsa_hw_desc *d, const char *what);
+/* wait_record: poll a record's status byte; returns it, 0 on timeout */
 __u8 wait_record(struct guest *g, struct dsa_completion_record *r);
+/* run_irq: submit with an interrupt, wait for vector 1; returns the record */
+struct dsa_completion_record *run_irq(struct guest *g,
+				      struct dsa_hw_desc *d,
+				      const char *what);
+/* run_poll: submit without interrupt and poll the record */
 struct dsa_completion_record *run_poll(struct guest *g,
 				       struct dsa_hw_desc *d,
 				       const char *what);
+/* expect_status: a record's status must be want */
 void expect_status(struct dsa_completion_record *r, __u8 want,
 		   const char *what);
-void expect_quiet(struct guest *g, int v, const char *what);
-void drain_vector(struct guest *g, int v);
-void flr(struct guest *g, const char *what);
+/* open_guest: open and check the device, reset it, attach its eventfds */
+void open_guest(struct guest *g);
+/* memmove_once: copy len bytes src_off -> dst_off and check the data */
+void memmove_once(struct guest *g, unsigned long src_off,
+		  unsigned long dst_off, __u32 len, __u32 seed,
+		  const char *what);
+/* touch_file: create an empty file for the host to see */
+void touch_file(const char *path);
 
-__u64 now_ns(void);
-void expect_signal(struct guest *g, int v, const char *what);
+/* mdev_guest_ops.c: a working device's operations and interrupts */
+int scenario_ops(struct guest *g, long n);
+int scenario_irq(struct guest *g, long n);
+int scenario_handle(struct guest *g, long n);
+
+/* mdev_guest_bad.c: bad input */
+/* expect_portal_error: a portal write must fail with err and record SWERR */
+void expect_portal_error(struct guest *g, unsigned int off,
+			 const struct dsa_hw_desc *d, int err, bool irq,
+			 const char *what);
+int scenario_bad(struct guest *g, long n);
+int scenario_storm(struct guest *g, long n);
+
+/* mdev_guest_inflight.c: many descriptors in flight */
+int scenario_lines(struct guest *g, long n);
+int scenario_refill(struct guest *g, long n);
+int scenario_inflight(struct guest *g, const char *how);
+int scenario_flr(struct guest *g, long n);
+
+/* mdev_guest_bench.c: memmoves or NOOPs back to back */
+int scenario_loop(struct guest *g, long n);
+int scenario_bench(struct guest *g, long n);
+int scenario_copybench(struct guest *g, long n);
+
+/* mdev_guest_halt.c: the parent halted or disabled under the guest */
+int scenario_halt(struct guest *g, long n);
+int scenario_disabled(struct guest *g, long n);
 
 /* mdev_guest_emul.c: the slice's PCI function emulation */
 int scenario_busmaster(struct guest *g, long n);
