@@ -1387,7 +1387,12 @@ static void device_drv_remove(struct device *dev)
 	struct idxd_ims_conf *conf = to_conf(dev);
 	unsigned int i;
 
-	/* Work queues go first; their removal takes conf->lock itself */
+	/*
+	 * Work queues go first; their removal takes conf->lock itself. None
+	 * may be bound again meanwhile: the device disable that follows
+	 * takes their dmaengine device away.
+	 */
+	idxd_ims_device_disabling(conf);
 	for (i = 0; i < conf->num_wqs; i++)
 		device_release_driver(&conf->wqs[i]->dev);
 	idxd_ims_device_disable(conf);
@@ -1744,6 +1749,10 @@ void idxd_ims_wq_remove(struct idxd_ims_dev *idev)
 	idev->wq_priv = NULL;
 	synchronize_irq(idev->misc_irq);
 
+	/* Nothing binds the device again while its objects go away */
+	mutex_lock(&conf->lock);
+	conf->removing = true;
+	mutex_unlock(&conf->lock);
 	device_release_driver(&conf->dev);
 	conf_put_children(conf, true);
 	device_unregister(&conf->dev);

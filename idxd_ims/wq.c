@@ -303,8 +303,9 @@ static void conf_write_config(struct idxd_ims_conf *conf, bool after_reset)
  * @conf: configuration of the device
  *
  * Context: process context; takes &idxd_ims_conf.lock.
- * Return: 0, -EBUSY if already enabled, -ENXIO for an incomplete
- * configuration, an unusable device or a refused command.
+ * Return: 0, -EBUSY if already enabled, -ENODEV while the PCI function is
+ * removed, -ENXIO for an incomplete configuration, an unusable device or
+ * a refused command.
  */
 int idxd_ims_device_enable(struct idxd_ims_conf *conf)
 {
@@ -315,6 +316,11 @@ int idxd_ims_device_enable(struct idxd_ims_conf *conf)
 	if (conf->enabled) {
 		enable_refuse(conf, &conf->dev, "already enabled\n");
 		rc = -EBUSY;
+		goto out_unlock;
+	}
+	if (conf->removing) {
+		enable_refuse(conf, &conf->dev, "the PCI function is being removed\n");
+		rc = -ENODEV;
 		goto out_unlock;
 	}
 	if (!idxd_ims_dev_usable(idev)) {
@@ -350,10 +356,30 @@ out_unlock:
 }
 
 /**
+ * idxd_ims_device_disabling() - refuse kernel work queue enables from now
+ *	until the device is disabled
+ * @conf: configuration of the device
+ *
+ * The caller then unbinds every kernel work queue and calls
+ * idxd_ims_device_disable(): a work queue bound in between (a write to
+ * the dmaengine driver's bind, accel-config) would stay enabled on a
+ * disabled device, with its dmaengine device gone.
+ *
+ * Context: process context; takes &idxd_ims_conf.lock.
+ */
+void idxd_ims_device_disabling(struct idxd_ims_conf *conf)
+{
+	mutex_lock(&conf->lock);
+	conf->disabling = true;
+	mutex_unlock(&conf->lock);
+}
+
+/**
  * idxd_ims_device_disable() - disable the device
  * @conf: configuration of the device
  *
- * The caller has disabled every kernel work queue first. Work queues
+ * The caller has disabled every kernel work queue first, after
+ * idxd_ims_device_disabling() kept new ones from being enabled. Work queues
  * backing virtual devices stop with the device: their virtual devices are
  * told, as after a halt, and stay without a working queue until removed.
  *
@@ -392,6 +418,7 @@ void idxd_ims_device_disable(struct idxd_ims_conf *conf)
 		}
 		dev_info(&conf->dev, "disabled\n");
 	}
+	conf->disabling = false;
 	mutex_unlock(&conf->lock);
 }
 
@@ -579,6 +606,11 @@ static int wq_check_enable(struct idxd_ims_wq *wq)
 	}
 	if (!conf->enabled) {
 		enable_refuse(conf, &wq->dev, "device %s is not enabled\n",
+			      dev_name(&conf->dev));
+		return -ENXIO;
+	}
+	if (conf->disabling) {
+		enable_refuse(conf, &wq->dev, "device %s is being disabled\n",
 			      dev_name(&conf->dev));
 		return -ENXIO;
 	}

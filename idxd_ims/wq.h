@@ -311,6 +311,11 @@ struct idxd_ims_wq {
  * @id: N of dsaN
  * @lock: serialises configuration changes, enabling and disabling
  * @enabled: the device is enabled in hardware (protected by @lock)
+ * @disabling: the device is being disabled: its kernel work queues are
+ *	being unbound, and none may be enabled again until the device is
+ *	disabled (protected by @lock)
+ * @removing: the PCI function is going away: the device may not be enabled
+ *	again (protected by @lock)
  * @adding: the dsa bus objects are being added, and the driver core tries
  *	to bind each, unconfigured, as it comes (protected by @lock)
  * @cmd_status: status of the last failed device command (protected by @lock)
@@ -332,6 +337,8 @@ struct idxd_ims_conf {
 	int id;
 	struct mutex lock; /* see @lock above */
 	bool enabled;
+	bool disabling;
+	bool removing;
 	bool adding;
 	u32 cmd_status;
 	unsigned int rdbuf_limit;
@@ -354,6 +361,7 @@ struct idxd_ims_conf {
 /* wq.c: hardware configuration and submission */
 bool idxd_ims_group_has_engine(struct idxd_ims_group *group);
 int idxd_ims_device_enable(struct idxd_ims_conf *conf);
+void idxd_ims_device_disabling(struct idxd_ims_conf *conf);
 void idxd_ims_device_disable(struct idxd_ims_conf *conf);
 int idxd_ims_wq_enable(struct idxd_ims_wq *wq);
 int idxd_ims_wq_refuse_user(struct idxd_ims_wq *wq);
