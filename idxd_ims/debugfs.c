@@ -50,10 +50,13 @@
  *                                  and run each vector's threaded handler
  *            bad_template          try to create an IMS domain from a
  *                                  broken template (needs no vectors in use)
- *            bench_alloc <n>       benchmark: n allocations and frees of an
+ *            bench_alloc <n> [<held>]
+ *                                  benchmark: n allocations and frees of an
  *                                  IMS vector and of a dynamic MSI-X vector,
- *                                  interleaved; the kernel log gets median,
- *                                  99th percentile and mean per kind
+ *                                  interleaved, while <held> (default 0)
+ *                                  vectors of each kind stay allocated; the
+ *                                  kernel log gets median, 99th percentile
+ *                                  and mean per kind
  *            bench_latency <n>     benchmark: n NOOPs with a completion
  *                                  interrupt on an IMS vector and on a
  *                                  dynamic MSI-X vector, interleaved; time
@@ -84,6 +87,7 @@
 #define IDXD_IMS_FIRED_COUNT		GENMASK(15, 0)
 #define IDXD_IMS_BAD_HANDLE_MAX		8
 #define IDXD_IMS_BENCH_MAX_SAMPLES	10000
+#define IDXD_IMS_BENCH_MAX_HELD		4096
 #define IDXD_IMS_BENCH_WARMUP		8
 #define IDXD_IMS_BENCH_IRQ_TIMEOUT_NS	NSEC_PER_SEC
 /* IMS and dynamic MSI-X */
@@ -110,6 +114,7 @@ static int idxd_ims_vectors_show(struct seq_file *s, void *unused)
 
 	seq_printf(s, "mode: %s\n", idev->ims_active ? "ims" : "msix");
 	seq_printf(s, "ims_size: %u\n", idev->caps.ims_size);
+	seq_printf(s, "msix_size: %d\n", pci_msix_vec_count(idev->pdev));
 	if (idev->pasid_enabled)
 		seq_printf(s, "system_pasid: %u\n", idev->pasid);
 	else
@@ -541,6 +546,68 @@ static struct idxd_ims_irq *idxd_ims_bench_vec(struct idxd_ims_dev *idev,
 					request);
 }
 
+/* Free the first @n vectors of @held, an array of idxd_ims_bench_hold(). */
+static void idxd_ims_bench_unhold(struct idxd_ims_irq **held, unsigned int n)
+{
+	while (n--)
+		idxd_ims_irq_free(held[n]);
+}
+
+/*
+ * Allocate @n vectors of @kind into @held (not timed, Linux interrupts not
+ * requested) and check that one more still fits, so that every sample of
+ * the benchmark finds @n vectors of its kind in use. On error nothing
+ * stays allocated.
+ */
+static int idxd_ims_bench_hold(struct idxd_ims_dev *idev,
+			       enum idxd_ims_irq_kind kind,
+			       struct idxd_ims_irq **held, unsigned int n)
+{
+	struct idxd_ims_irq *irq;
+	unsigned int i;
+
+	for (i = 0; i <= n; i++) {
+		irq = idxd_ims_bench_vec(idev, kind, false);
+		if (IS_ERR(irq)) {
+			idxd_ims_bench_unhold(held, i);
+			return PTR_ERR(irq);
+		}
+		if (i == n)
+			idxd_ims_irq_free(irq);
+		else
+			held[i] = irq;
+	}
+	return 0;
+}
+
+/*
+ * Hold @n vectors of each kind in @kinds (@held[k * n ...] for kind k).
+ * A kind whose table cannot give n + 1 vectors is left out of @kinds with
+ * a message; the number of kinds left is returned, or the last error when
+ * no kind is left.
+ */
+static int idxd_ims_bench_hold_kinds(struct idxd_ims_dev *idev,
+				     enum idxd_ims_irq_kind *kinds,
+				     unsigned int nkinds,
+				     struct idxd_ims_irq **held,
+				     unsigned int n)
+{
+	unsigned int k, kept = 0;
+	int ret = 0;
+
+	for (k = 0; k < nkinds; k++) {
+		ret = idxd_ims_bench_hold(idev, kinds[k], held + kept * n, n);
+		if (ret) {
+			dev_info(&idev->pdev->dev,
+				 "test hook: bench_alloc: no room for %u + 1 %s vectors (%d), left out\n",
+				 n, idxd_ims_kind_name(kinds[k]), ret);
+			continue;
+		}
+		kinds[kept++] = kinds[k];
+	}
+	return kept ? kept : ret;
+}
+
 /* @ns[k * count + i]: sample i of kind k */
 static int idxd_ims_bench_alloc(struct idxd_ims_dev *idev,
 				const enum idxd_ims_irq_kind *kinds,
@@ -695,14 +762,18 @@ static void idxd_ims_bench_report(struct idxd_ims_dev *idev, const char *what,
 		 ns[min(count - 1, count * 99 / 100)], div_u64(sum, count));
 }
 
-/* bench_alloc <n> / bench_latency <n>: results go to the kernel log. */
+/*
+ * bench_alloc <n> [<held>] / bench_latency <n>: results go to the kernel
+ * log.
+ */
 static int idxd_ims_test_bench(struct idxd_ims_dev *idev, const char *verb,
-			       const char *arg)
+			       const char *arg, const char *arg2)
 {
 	enum idxd_ims_irq_kind kinds[IDXD_IMS_BENCH_KINDS];
 	bool latency = !strcmp(verb, "bench_latency");
 	struct device *dev = &idev->pdev->dev;
-	unsigned int count, nkinds, k;
+	unsigned int count, nkinds, k, n = 0;
+	struct idxd_ims_irq **held = NULL;
 	u64 *ns;
 	int ret;
 
@@ -710,6 +781,12 @@ static int idxd_ims_test_bench(struct idxd_ims_dev *idev, const char *verb,
 	    count > IDXD_IMS_BENCH_MAX_SAMPLES) {
 		dev_err(dev, "test hook: %s takes a sample count of 1 to %u\n",
 			verb, IDXD_IMS_BENCH_MAX_SAMPLES);
+		return -EINVAL;
+	}
+	if (arg2 && (latency || kstrtouint(arg2, 0, &n) ||
+		     n > IDXD_IMS_BENCH_MAX_HELD)) {
+		dev_err(dev, "test hook: only bench_alloc takes a second number, vectors held of each kind: 0 to %u\n",
+			IDXD_IMS_BENCH_MAX_HELD);
 		return -EINVAL;
 	}
 	nkinds = idxd_ims_bench_kinds(idev, kinds);
@@ -725,6 +802,18 @@ static int idxd_ims_test_bench(struct idxd_ims_dev *idev, const char *verb,
 	ns = kvcalloc(nkinds * count, sizeof(*ns), GFP_KERNEL);
 	if (!ns)
 		return -ENOMEM;
+	if (n) {
+		held = kvcalloc(nkinds * n, sizeof(*held), GFP_KERNEL);
+		if (!held) {
+			ret = -ENOMEM;
+			goto out_free_ns;
+		}
+		ret = idxd_ims_bench_hold_kinds(idev, kinds, nkinds, held, n);
+		if (ret < 0)
+			goto out_free_held;
+		nkinds = ret;
+	}
+
 	if (latency)
 		ret = idxd_ims_bench_latency(idev, kinds, nkinds, ns, count);
 	else
@@ -734,6 +823,12 @@ static int idxd_ims_test_bench(struct idxd_ims_dev *idev, const char *verb,
 			idxd_ims_bench_report(idev, latency ? "irq-latency" :
 					      "alloc-free", kinds[k],
 					      ns + k * count, count);
+
+	for (k = 0; k < nkinds && n; k++)
+		idxd_ims_bench_unhold(held + k * n, n);
+out_free_held:
+	kvfree(held);
+out_free_ns:
 	kvfree(ns);
 	return ret;
 }
@@ -802,6 +897,8 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 			return -EINVAL;
 		return idxd_ims_test_alloc(idev, count, true, pasid);
 	}
+	if (!strcmp(verb, "bench_alloc") || !strcmp(verb, "bench_latency"))
+		return idxd_ims_test_bench(idev, verb, arg, arg2);
 	if (arg2)
 		return -EINVAL;
 	if (!strcmp(verb, "bad_handle")) {
@@ -837,8 +934,6 @@ static int idxd_ims_test_cmd(struct idxd_ims_dev *idev, char *line)
 		return arg ? -EINVAL : idxd_ims_try_bad_template(idev);
 	if (!strcmp(verb, "fire_all"))
 		return arg ? -EINVAL : idxd_ims_test_fire_all(idev);
-	if (!strcmp(verb, "bench_alloc") || !strcmp(verb, "bench_latency"))
-		return idxd_ims_test_bench(idev, verb, arg);
 	return idxd_ims_test_vec_cmd(idev, verb, arg);
 }
 

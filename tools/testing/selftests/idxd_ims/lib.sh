@@ -195,6 +195,11 @@ ims_size() {
 	sed -n 's/^ims_size: //p' "$TDIR/vectors"
 }
 
+# msix_size: MSI-X table entries of the device (entry 0: misc interrupt)
+msix_size() {
+	sed -n 's/^msix_size: //p' "$TDIR/vectors"
+}
+
 system_pasid() {
 	sed -n 's/^system_pasid: //p' "$TDIR/vectors"
 }
