@@ -619,6 +619,30 @@ bench_mdev_copy_cpu() {
 	[ -n "$mdev_cpu_us" ] || fail "no result from mdev_guest copybench: $guest_out"
 }
 
+# bench_dmatest_rate CHANNELS ITERATIONS BYTES: one dmatest thread on each
+# channel of CHANNELS (a list), ITERATIONS memcpys of exactly BYTES each
+# (norandom, noverify), then dmatest unloaded; sets bench_ops and
+# bench_kbs to the sums over the threads of their operations per second
+# and KB/s. Each thread's rate is over its own run time, so the sum is the
+# aggregate rate while the threads run together (they start together and
+# have the same work).
+bench_dmatest_rate() {
+	load_dmatest
+	echo 1 > $DMATEST/norandom
+	echo 1 > $DMATEST/noverify
+	dmatest_start "$1" "$2" 1 10000 "$3"
+	dmatest_finish 600 > /dev/null
+	unload_dmatest
+	_sums=$(echo "$dmatest_out" |
+		sed -n 's/.*summary [0-9]* tests, 0 failures \([0-9.]*\) iops \([0-9]*\) KB\/s.*/\1 \2/p' |
+		awk '{ o += $1; k += $2; n++ } END { print n + 0, o, k }')
+	# shellcheck disable=SC2086 # three numbers
+	set -- $_sums
+	[ "$1" -eq "$dmatest_threads" ] ||
+		fail "$1 of $dmatest_threads dmatest threads ended without failures: $dmatest_out"
+	bench_ops=$2 bench_kbs=$3
+}
+
 # --- benchmarks through the debugfs test hook ---
 
 # bench_run HOOK SAMPLES: run the test hook's benchmark HOOK (bench_alloc,
