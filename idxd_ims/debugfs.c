@@ -55,8 +55,8 @@
  *                                  IMS vector and of a dynamic MSI-X vector,
  *                                  interleaved, while <held> (default 0)
  *                                  vectors of each kind stay allocated; the
- *                                  kernel log gets median, 99th percentile
- *                                  and mean per kind
+ *                                  kernel log gets median, 99th percentile,
+ *                                  mean and minimum per kind
  *            bench_latency <n>     benchmark: n NOOPs with a completion
  *                                  interrupt on an IMS vector and on a
  *                                  dynamic MSI-X vector, interleaved; time
@@ -757,9 +757,10 @@ static void idxd_ims_bench_report(struct idxd_ims_dev *idev, const char *what,
 	for (i = 0; i < count; i++)
 		sum += ns[i];
 	dev_info(&idev->pdev->dev,
-		 "bench %s %s: %u samples, median %llu ns, p99 %llu ns, mean %llu ns\n",
+		 "bench %s %s: %u samples, median %llu ns, p99 %llu ns, mean %llu ns, min %llu ns\n",
 		 what, idxd_ims_kind_name(kind), count, ns[count / 2],
-		 ns[min(count - 1, count * 99 / 100)], div_u64(sum, count));
+		 ns[min(count - 1, count * 99 / 100)], div_u64(sum, count),
+		 ns[0]);
 }
 
 /*

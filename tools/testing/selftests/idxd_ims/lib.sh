@@ -645,37 +645,51 @@ bench_dmatest_rate() {
 
 # --- benchmarks through the debugfs test hook ---
 
-# bench_run HOOK SAMPLES: run the test hook's benchmark HOOK (bench_alloc,
-# bench_latency) and keep its result lines ("bench WHAT KIND: N samples,
-# median X ns, p99 Y ns, mean Z ns") in bench_out.
+# bench_run HOOK ARGS: run the test hook's benchmark HOOK (bench_alloc,
+# bench_latency) with ARGS and keep its result lines ("bench WHAT KIND: N
+# samples, median X ns, p99 Y ns, mean Z ns, min W ns") in bench_out.
 bench_run() {
 	_mark=$(dmesg | wc -l)
 	test_cmd "$1" "$2" || fail "the $1 hook failed"
 	bench_out=$(dmesg | tail -n +$((_mark + 1)) | grep "$BDF: bench ")
 }
 
+# bench_fields: the last bench_run's results, "kind samples median p99
+# mean min" per line, times in microseconds
+bench_fields() {
+	echo "$bench_out" | awk '/ samples, median / {
+		for (i = 1; i < NF; i++) {
+			if ($(i + 1) == "samples,") {
+				kind = $(i - 1); sub(":", "", kind); n = $i
+			}
+			if ($i == "median" || $i == "p99" || $i == "mean" || $i == "min")
+				v[$i] = $(i + 1) / 1000
+		}
+		print kind, n, v["median"], v["p99"], v["mean"], v["min"]
+	}'
+}
+
 # bench_table TITLE: print the results of the last bench_run in
 # microseconds, with the ratio IMS / MSI-X.
 bench_table() {
-	echo "$bench_out" | awk -v title="$1" '
-	/ samples, median / {
-		kind = $(NF - 11); sub(":", "", kind)
-		n = $(NF - 10); med[kind] = $(NF - 7) / 1000
-		p99[kind] = $(NF - 4) / 1000; mean[kind] = $(NF - 1) / 1000
-		order[++rows] = kind
+	bench_fields | awk -v title="$1" '
+	{
+		kind = $1; n = $2; med[kind] = $3; p99[kind] = $4
+		mean[kind] = $5; min[kind] = $6; order[++rows] = kind
 	}
 	END {
 		if (!rows) { print "no results"; exit 1 }
 		printf "%s, %d samples per kind, interleaved (microseconds)\n", title, n
-		printf "%-6s %10s %10s %10s\n", "kind", "median", "p99", "mean"
+		printf "%-6s %10s %10s %10s %10s\n", "kind", "median", "p99", "mean", "min"
 		for (i = 1; i <= rows; i++) {
 			k = order[i]
-			printf "%-6s %10.1f %10.1f %10.1f\n", k, med[k], p99[k], mean[k]
+			printf "%-6s %10.1f %10.1f %10.1f %10.1f\n", k, med[k], p99[k],
+			       mean[k], min[k]
 		}
 		if (("ims" in med) && ("msix" in med) && med["msix"] > 0)
-			printf "ratio ims/msix: %.2f (median), %.2f (p99), %.2f (mean)\n",
+			printf "ratio ims/msix: %.2f (median), %.2f (p99), %.2f (mean), %.2f (min)\n",
 			       med["ims"] / med["msix"], p99["ims"] / p99["msix"],
-			       mean["ims"] / mean["msix"]
+			       mean["ims"] / mean["msix"], min["ims"] / min["msix"]
 		else
 			print "IMS not in use on this device: no ratio"
 	}'
