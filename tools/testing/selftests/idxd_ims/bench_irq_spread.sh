@@ -101,6 +101,7 @@ if [ -n "$uuids" ]; then
 		bg_guest_wait "$g" > /dev/null || fail "guest $g failed"
 	done
 fi
+log "set up, measured and stopped in $(test_seconds) s"
 
 echo "completion interrupts of $(echo "$after" | wc -l) vectors over $NCPU CPUs in $((t1 - t0))0 ms:"
 echo "dmatest, one thread per kernel WQ ($(echo "$chans" | wc -l)), $ITERATIONS x 4 KiB each,"
