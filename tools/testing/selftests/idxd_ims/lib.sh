@@ -640,6 +640,7 @@ bench_dmatest_rate() {
 	set -- $_sums
 	[ "$1" -eq "$dmatest_threads" ] ||
 		fail "$1 of $dmatest_threads dmatest threads ended without failures: $dmatest_out"
+	# shellcheck disable=SC2034 # read by the benchmarks
 	bench_ops=$2 bench_kbs=$3
 }
 
