@@ -8,7 +8,8 @@ PWD := $(shell pwd)
 # make check T=<test>[,<test>...] runs some kselftests; SETUP=vtdpasid|guest|noiommu|noopt|vtd one VM setup.
 T ?=
 SETUP ?=
-# make bench B=<bench>[,<bench>...] runs some benchmarks (bench_guest, ...).
+# make bench B=<bench>[,<bench>...] runs some benchmarks (bench_guest, ...);
+# B=bench_profile boots the profiling kernel (kernel/idxd_ims-trace.config).
 B ?=
 # make fuzz FUZZ=SECONDS[:SEED] fuzzes a virtual device's guest interface.
 FUZZ ?= 600

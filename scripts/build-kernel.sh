@@ -9,8 +9,9 @@
 # The result is cached under $IDXD_IMS_CACHE/kernel-<hash of the inputs>, so
 # an unchanged tree is built once. ccache shares objects between keys.
 # With IDXD_IMS_KASAN=1 (make check KASAN=1) the test kernel also gets
-# kernel/idxd_ims-kasan.config, in kernel-kasan-<hash>: the two variants
-# are cached side by side.
+# kernel/idxd_ims-kasan.config, in kernel-kasan-<hash>; with IDXD_IMS_TRACE=1
+# (make bench B=bench_profile) it gets kernel/idxd_ims-trace.config, in
+# kernel-trace-<hash>. The variants are cached side by side.
 #
 #   build-kernel.sh          build if needed; print the build directory
 #   build-kernel.sh --env    build if needed; print KSRC= KBUILD= KVER=
@@ -25,11 +26,16 @@ GUEST_FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims-guest.config
 PATCHES=$IDXD_IMS_TOP/kernel/patches
 FIXES=$IDXD_IMS_TOP/kernel/fixes
 KASAN_FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims-kasan.config
+TRACE_FRAGMENT=$IDXD_IMS_TOP/kernel/idxd_ims-trace.config
 variant=kernel
 fragments=("$FRAGMENT")
 if [ "${IDXD_IMS_KASAN:-0}" = 1 ]; then
-	variant=kernel-kasan
+	variant=$variant-kasan
 	fragments+=("$KASAN_FRAGMENT")
+fi
+if [ "${IDXD_IMS_TRACE:-0}" = 1 ]; then
+	variant=$variant-trace
+	fragments+=("$TRACE_FRAGMENT")
 fi
 
 [ -f "$TARBALL" ] || die "$TARBALL missing: run scripts/install-deps.sh"
@@ -127,7 +133,7 @@ else
 	stage guest-kernel-config configure "$guest_obj" "$GUEST_FRAGMENT"
 	stage guest-kernel-compile compile_guest
 	touch "$dir/.done"
-	# Older builds of this variant (kernel-<hex> or kernel-kasan-<hex>) go,
+	# Older builds of this variant (kernel-<hex>, kernel-kasan-<hex>, ...) go,
 	# but the newest of them, which another work tree (a branch with other
 	# kernel inputs) may be using: removing it would make the two rebuild
 	# each other's kernel in turn. Unfinished ones go too: under the lock

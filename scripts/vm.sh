@@ -13,6 +13,11 @@ work=$IDXD_IMS_CACHE/vm-$mode
 rm -rf "$work"
 mkdir -p "$work"
 "$IDXD_IMS_TOP/scripts/install-deps.sh" >&2
+# bench_profile times a transfer with kprobe events: its runs boot the
+# profiling variant of the test kernel (kernel/idxd_ims-trace.config)
+case "$mode,${IDXD_IMS_BENCH:-}," in
+bench,*bench_profile,* | bench,*bench_profile.sh,*) export IDXD_IMS_TRACE=1 ;;
+esac
 stage kernel "$IDXD_IMS_TOP/scripts/build-kernel.sh" --env > "$work/kernel.env"
 . "$work/kernel.env"
 qemu=$(stage qemu "$IDXD_IMS_TOP/scripts/build-qemu.sh" | tail -n 1)
