@@ -3,68 +3,64 @@
 #
 # Benchmark, not a test: dmatest throughput through idxd_ims and through the
 # upstream idxd driver on the same device, same WQ configuration and same
-# dmatest parameters, in the same VM boot. Prints a table and the ratio
-# idxd_ims / idxd. Run by "make bench"; numbers under TCG measure the
-# software path (driver + model), not DSA hardware.
+# dmatest parameters, in the same VM boot. For every combination of
+# threads per channel (1, 4), channels (1, 2: one dedicated WQ each) and
+# buffer size (4 KiB, 64 KiB), with and without dmatest's verification of
+# the data, it runs idxd_ims and then idxd, and prints a table of ops/s
+# with the ratio idxd_ims / idxd of each pair. Run by "make bench"; numbers
+# under TCG measure the software path (driver + model), not DSA hardware.
+#
+# ITERATIONS (per thread), THREADS, CHANNELS, SIZES and VERIFY (1: dmatest
+# fills and checks the buffers, random sizes and offsets up to the buffer
+# size, as dmatest does by default; 0: no verification, every transfer the
+# whole buffer) choose the runs.
 
 TEST=bench_dmatest
 . "$(dirname "$0")/lib.sh"
 
-ITERATIONS=${ITERATIONS:-3000}
-BUF=${BUF:-4096}
-conf=/tmp/bench.json
+ITERATIONS=${ITERATIONS:-2000}
+THREADS=${THREADS:-1 4}
+CHANNELS=${CHANNELS:-1 2}
+SIZES=${SIZES:-4096 65536}
+VERIFY=${VERIFY:-1 0}
 
-# configure DRIVER: load DRIVER, set up one group, one engine and one
-# dedicated kernel WQ with accel-config and enable them; sets dev and chan.
-configure() {
-	modprobe "$1" || fail "cannot load $1"
-	dev=
-	for d in /sys/bus/dsa/devices/dsa*; do
-		[ -e "$d" ] && dev=${d##*/} && break
-	done
-	[ -n "$dev" ] || fail "$1 did not probe a DSA device"
-	id=${dev#dsa}
-	accel_config_json "$dev" 1 1 bench > $conf
-	accel-config load-config -c $conf > /dev/null 2>&1 &&
-		accel-config enable-device "$dev" > /dev/null 2>&1 &&
-		accel-config enable-wq "$dev/wq$id.0" > /dev/null 2>&1 ||
-		fail "accel-config could not configure $dev under $1"
-	chan=$(ls /sys/class/dma | head -n 1)
-	[ -n "$chan" ] || fail "$1 registered no dmaengine channel"
-}
-
-# run_dmatest CHANNEL: one dmatest thread on CHANNEL; sets result to
-# "iops KB/s".
+# run_dmatest DRIVER NCHANS THREADS BUF VERIFY: dmatest on NCHANS channels
+# of DRIVER with THREADS threads each; sets result to the summed "iops"
 run_dmatest() {
+	bench_configure "$1" "$2"
 	modprobe dmatest || fail "cannot load dmatest"
-	dmatest_start "$1" "$ITERATIONS" 1 10000 "$BUF"
+	echo $((1 - $5)) > $DMATEST/noverify
+	echo $((1 - $5)) > $DMATEST/norandom
+	dmatest_start "$bench_chans" "$ITERATIONS" "$3" 10000 "$4"
 	dmatest_finish 900 > /dev/null
 	rmmod dmatest
-	line=$(echo "$dmatest_out" | grep "$1-copy0: summary")
-	echo "$line" | grep -q ", 0 failures" || fail "dmatest failed: $line"
-	result=$(echo "$line" |
-		sed 's/.* failures \([0-9.]*\) iops \([0-9]*\) KB\/s.*/\1 \2/')
-}
-
-# teardown DRIVER: disable the device configured by configure, unload DRIVER
-teardown() {
-	accel-config disable-device "$dev" > /dev/null 2>&1 ||
-		fail "accel-config could not disable $dev under $1"
-	modprobe -r "$1" || fail "cannot unload $1"
+	bench_teardown "$1"
+	[ "$(dmatest_count ': summary ')" -eq $(($2 * $3)) ] ||
+		fail "$1: not every dmatest thread reported: $dmatest_out"
+	[ "$(dmatest_failures)" -eq 0 ] ||
+		fail "$1: dmatest transfers failed: $dmatest_out"
+	result=$(echo "$dmatest_out" |
+		sed -n 's/.* failures \([0-9.]*\) iops .*/\1/p' |
+		awk '{ s += $1 } END { printf "%.0f", s }')
 }
 
 dmesg -n 1
-configure idxd_ims
-run_dmatest "$chan"
-ims=$result
-teardown idxd_ims
-configure idxd
-run_dmatest "$chan"
-upstream=$result
-teardown idxd
-
-echo "dmatest memcpy, $ITERATIONS x up to $BUF bytes, 1 thread, 1 dedicated WQ"
-printf '%-10s %12s %12s\n' driver ops/s KB/s
-printf '%-10s %12s %12s\n' idxd_ims $ims
-printf '%-10s %12s %12s\n' idxd $upstream
-echo "$ims $upstream" | awk '{ printf "ratio idxd_ims/idxd: %.2f (ops/s), %.2f (KB/s)\n", $1 / $3, $2 / $4 }'
+echo "dmatest memcpy, $ITERATIONS transfers per thread, idxd_ims then idxd in each row"
+printf '%-8s %8s %8s %8s %10s %10s %6s\n' verify threads channels bytes \
+	idxd_ims idxd ratio
+for verify in $VERIFY; do
+	for threads in $THREADS; do
+		for chans in $CHANNELS; do
+			for size in $SIZES; do
+				run_dmatest idxd_ims "$chans" "$threads" "$size" "$verify"
+				ims=$result
+				run_dmatest idxd "$chans" "$threads" "$size" "$verify"
+				printf '%-8s %8s %8s %8s %10s %10s %6s\n' \
+					"$([ "$verify" = 1 ] && echo yes || echo no)" \
+					"$threads" "$chans" "$size" "$ims" "$result" \
+					"$(echo "$ims $result" | awk '{ printf "%.2f", $1 / $2 }')"
+			done
+		done
+	done
+done
+echo "ops/s are dmatest's iops summed over its threads"

@@ -644,6 +644,45 @@ bench_dmatest_rate() {
 	bench_ops=$2 bench_kbs=$3
 }
 
+# --- benchmarks against the upstream idxd driver (bench_dmatest.sh, ...) ---
+
+BENCH_CONF=/tmp/bench.json
+
+# bench_configure DRIVER NWQS: load DRIVER (idxd_ims or idxd), set up one
+# group with one engine and NWQS dedicated kernel WQs of size 16 with
+# accel-config and enable them; sets bench_dev to the device and
+# bench_chans to its dmaengine channels, one per WQ.
+bench_configure() {
+	modprobe "$1" || fail "cannot load $1"
+	bench_dev=
+	for _d in /sys/bus/dsa/devices/dsa*; do
+		[ -e "$_d" ] && bench_dev=${_d##*/} && break
+	done
+	[ -n "$bench_dev" ] || fail "$1 did not probe a DSA device"
+	accel_config_json "$bench_dev" "$2" 1 bench > $BENCH_CONF
+	accel-config load-config -c $BENCH_CONF > /dev/null 2>&1 &&
+		accel-config enable-device "$bench_dev" > /dev/null 2>&1 ||
+		fail "accel-config could not configure $bench_dev under $1"
+	_n=0
+	while [ $_n -lt "$2" ]; do
+		accel-config enable-wq "$bench_dev/wq${bench_dev#dsa}.$_n" \
+			> /dev/null 2>&1 ||
+			fail "accel-config could not enable wq$_n of $bench_dev under $1"
+		_n=$((_n + 1))
+	done
+	bench_chans=$(ls /sys/class/dma | head -n "$2")
+	[ "$(echo "$bench_chans" | wc -w)" -eq "$2" ] ||
+		fail "$1 registered $(echo "$bench_chans" | wc -w) dmaengine channels, not $2"
+}
+
+# bench_teardown DRIVER: disable the device bench_configure set up and
+# unload DRIVER
+bench_teardown() {
+	accel-config disable-device "$bench_dev" > /dev/null 2>&1 ||
+		fail "accel-config could not disable $bench_dev under $1"
+	modprobe -r "$1" || fail "cannot unload $1"
+}
+
 # --- benchmarks through the debugfs test hook ---
 
 # bench_run HOOK ARGS: run the test hook's benchmark HOOK (bench_alloc,
