@@ -271,7 +271,8 @@ static bool wq_dma_terminated_in_flight(struct idxd_ims_wq_dma *wq_dma)
 
 /*
  * After terminate: wait until no terminated descriptor is in flight, then
- * for a callback the completion interrupt thread may still be running.
+ * for a callback the completion work may still be running (on another
+ * CPU, or queued by an interrupt that has just ended).
  */
 static void idxd_ims_synchronize(struct dma_chan *chan)
 {
@@ -292,6 +293,7 @@ static void idxd_ims_synchronize(struct dma_chan *chan)
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 	if (virq)
 		synchronize_irq(virq);
+	flush_work(&wq_dma->complete_work);
 }
 
 /*
@@ -531,6 +533,7 @@ struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
 	INIT_LIST_HEAD(&wq_dma->active_descs);
 	init_waitqueue_head(&wq_dma->terminated_done);
 	INIT_WORK(&wq_dma->teardown_work, idxd_ims_chan_teardown_work);
+	INIT_WORK(&wq_dma->complete_work, idxd_ims_wq_dma_complete_work);
 	for (i = 0; i < wq->size; i++) {
 		struct idxd_ims_desc *desc = &wq_dma->descs[i];
 

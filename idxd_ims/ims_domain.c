@@ -349,6 +349,10 @@ static irqreturn_t idxd_ims_irq_primary(int virq, void *dev_id)
 	struct idxd_ims_irq *irq = dev_id;
 
 	atomic64_inc(&irq->count);
+	if (irq->bh_work) {
+		queue_work(system_bh_wq, irq->bh_work);
+		return IRQ_HANDLED;
+	}
 	return irq->thread_fn ? IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
@@ -450,6 +454,7 @@ static int __idxd_ims_irq_release(struct idxd_ims_irq *irq)
 static struct idxd_ims_irq *idxd_ims_irq_new(struct idxd_ims_dev *idev,
 					     const char *name,
 					     irq_handler_t thread_fn,
+					     struct work_struct *bh_work,
 					     void *data, bool pasid_en,
 					     u32 pasid, bool request, bool msix)
 {
@@ -461,6 +466,7 @@ static struct idxd_ims_irq *idxd_ims_irq_new(struct idxd_ims_dev *idev,
 		return ERR_PTR(-ENOMEM);
 	irq->idev = idev;
 	irq->thread_fn = thread_fn;
+	irq->bh_work = bh_work;
 	irq->data = data;
 	irq->pasid_en = pasid_en;
 	irq->pasid = pasid_en ? pasid : 0;
@@ -513,29 +519,32 @@ struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
 					      void *data, bool pasid_en,
 					      u32 pasid, bool request)
 {
-	return idxd_ims_irq_new(idev, name, thread_fn, data, pasid_en, pasid,
-				request, false);
+	return idxd_ims_irq_new(idev, name, thread_fn, NULL, data, pasid_en,
+				pasid, request, false);
 }
 
 /**
  * idxd_ims_irq_alloc() - allocate a completion vector for kernel work
  * @idev: the device
  * @name: interrupt name
- * @thread_fn: threaded handler (dev_id is the returned vector), or NULL
+ * @bh_work: work item the interrupt queues on system_bh_wq: it runs in
+ *	softirq context as the interrupt returns, without the switch to an
+ *	interrupt thread; the caller flushes it after idxd_ims_irq_free()
  * @data: stored in the vector's @data member
  *
  * Like idxd_ims_irq_alloc_pasid() with the device's kernel PASID policy
  * (bound to the system PASID when one is in use), with the Linux
- * interrupt requested.
+ * interrupt requested, and with @bh_work in place of a threaded handler.
  *
  * Return: the vector or an ERR_PTR().
  */
 struct idxd_ims_irq *idxd_ims_irq_alloc(struct idxd_ims_dev *idev,
 					const char *name,
-					irq_handler_t thread_fn, void *data)
+					struct work_struct *bh_work,
+					void *data)
 {
-	return idxd_ims_irq_alloc_pasid(idev, name, thread_fn, data,
-					idev->pasid_enabled, idev->pasid, true);
+	return idxd_ims_irq_new(idev, name, NULL, bh_work, data,
+				idev->pasid_enabled, idev->pasid, true, false);
 }
 
 /**
@@ -559,8 +568,8 @@ struct idxd_ims_irq *idxd_ims_irq_alloc_msix(struct idxd_ims_dev *idev,
 {
 	if (!pci_msix_can_alloc_dyn(idev->pdev))
 		return ERR_PTR(-EOPNOTSUPP);
-	return idxd_ims_irq_new(idev, name, NULL, NULL, idev->pasid_enabled,
-				idev->pasid, request, true);
+	return idxd_ims_irq_new(idev, name, NULL, NULL, NULL,
+				idev->pasid_enabled, idev->pasid, request, true);
 }
 
 /**
@@ -747,10 +756,10 @@ void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
  *
  * A descriptor submitted with a handle the device revoked completes with
  * status "invalid interrupt handle" and raises no interrupt. Once every
- * vector has its new handle, the threaded handler of each requested vector
- * runs once, so that its owner finds such descriptors without waiting for
- * an interrupt that does not come (a virtual device resubmits them with
- * the new handle).
+ * vector has its new handle, the threaded handler (or BH work) of each
+ * requested vector runs once, so that its owner finds such descriptors
+ * without waiting for an interrupt that does not come (a virtual device
+ * resubmits them with the new handle).
  *
  * Context: process context; takes &idxd_ims_dev.irq_lock.
  */
@@ -765,9 +774,14 @@ void idxd_ims_irq_renew_handles(struct idxd_ims_dev *idev)
 				"cannot renew the interrupt handle of vector %u\n",
 				irq->index);
 	}
-	list_for_each_entry(irq, &idev->irq_list, node)
-		if (irq->requested && irq->thread_fn)
+	list_for_each_entry(irq, &idev->irq_list, node) {
+		if (!irq->requested)
+			continue;
+		if (irq->bh_work)
+			queue_work(system_bh_wq, irq->bh_work);
+		else if (irq->thread_fn)
 			irq_wake_thread(irq->virq, irq);
+	}
 	mutex_unlock(&idev->irq_lock);
 }
 

@@ -553,7 +553,10 @@ static void desc_finish(struct idxd_ims_wq_dma *wq_dma,
  * Callbacks run without any lock held, after the descriptor was returned
  * to the pool, so a callback may prepare the next transfer.
  *
- * Context: process context (the interrupt thread, or work queue disable).
+ * Context: softirq (&idxd_ims_wq_dma.complete_work), process context (work
+ * queue disable) or the halt handler with interrupts off; callbacks run
+ * in the same context, which for the completions of the device is the
+ * tasklet-like context the dmaengine client API promises.
  */
 void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort)
 {
@@ -574,13 +577,20 @@ void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort)
 	wake_up(&wq_dma->terminated_done);
 }
 
-static irqreturn_t wq_irq_thread(int virq, void *dev_id)
+/**
+ * idxd_ims_wq_dma_complete_work() - finish what a completion interrupt
+ *	announced
+ * @work: &idxd_ims_wq_dma.complete_work, queued on system_bh_wq by the
+ *	work queue's completion vector
+ *
+ * Context: softirq.
+ */
+void idxd_ims_wq_dma_complete_work(struct work_struct *work)
 {
-	struct idxd_ims_irq *vector = dev_id;
-	struct idxd_ims_wq *wq = vector->data;
+	struct idxd_ims_wq_dma *wq_dma =
+		container_of(work, struct idxd_ims_wq_dma, complete_work);
 
-	idxd_ims_wq_dma_complete(wq->wq_dma, false);
-	return IRQ_HANDLED;
+	idxd_ims_wq_dma_complete(wq_dma, false);
 }
 
 static void wq_set_dma(struct idxd_ims_wq *wq, struct idxd_ims_wq_dma *wq_dma)
@@ -678,7 +688,8 @@ int idxd_ims_wq_enable(struct idxd_ims_wq *wq)
 
 	snprintf(wq->irq_name, sizeof(wq->irq_name), "idxd_ims-wq%d.%d",
 		 conf->id, wq->id);
-	vector = idxd_ims_irq_alloc(idev, wq->irq_name, wq_irq_thread, wq);
+	vector = idxd_ims_irq_alloc(idev, wq->irq_name, &wq_dma->complete_work,
+				    wq);
 	if (IS_ERR(vector)) {
 		rc = PTR_ERR(vector);
 		dev_err(&wq->dev, "no completion interrupt: %d\n", rc);
@@ -708,6 +719,7 @@ err_stop_accepting:
 	wq_dma->accepting = false;
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 	idxd_ims_irq_free(vector);
+	flush_work(&wq_dma->complete_work);
 	wq->vector = NULL;
 err_free_dma:
 	wq_set_dma(wq, NULL);
@@ -777,6 +789,8 @@ void idxd_ims_wq_disable(struct idxd_ims_wq *wq)
 	wq_hw_disable(wq);
 
 	idxd_ims_irq_free(wq->vector);
+	/* the interrupt cannot queue it again, nor renewed handles */
+	flush_work(&wq_dma->complete_work);
 	wq->vector = NULL;
 	wq_set_dma(wq, NULL);
 	idxd_ims_wq_dma_complete(wq_dma, true);

@@ -20,8 +20,8 @@
 #                delivery begins
 #   irq entry    flow handler to the driver's hard handler (irq_handler_entry)
 #   hard handler irq_handler_entry to irq_handler_exit
-#   to BH/thread hard handler exit to the completion function (the interrupt
-#                thread of either driver)
+#   to BH/thread hard handler exit to the completion function (idxd_ims: its
+#                BH work, idxd: its interrupt thread)
 #   completion   completion function entry to dmatest's callback
 #   callback     dmatest_callback entry to return
 #   client       callback return to the next prep: dmatest's thread wakes
@@ -194,7 +194,7 @@ echo 16384 > $TRACEFS/buffer_size_kb
 echo x86-tsc > $TRACEFS/trace_clock
 
 profile idxd_ims idxd_ims-wq idxd_ims:idxd_ims_prep_memcpy \
-	idxd_ims:idxd_ims_tx_submit idxd_ims:wq_irq_thread
+	idxd_ims:idxd_ims_tx_submit idxd_ims:idxd_ims_wq_dma_complete_work
 profile idxd idxd-portal idxd:idxd_dma_submit_memcpy idxd:idxd_dma_tx_submit \
 	idxd:idxd_wq_thread
 
