@@ -561,20 +561,26 @@ static void desc_finish(struct idxd_ims_wq_dma *wq_dma,
 void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort)
 {
 	struct idxd_ims_desc *desc, *next;
+	bool terminated = false;
 	unsigned long flags;
 	LIST_HEAD(done);
 
 	spin_lock_irqsave(&wq_dma->lock, flags);
-	list_for_each_entry_safe(desc, next, &wq_dma->active_descs, node)
-		if (abort || READ_ONCE(desc->comp->status))
+	list_for_each_entry_safe(desc, next, &wq_dma->active_descs, node) {
+		if (abort || READ_ONCE(desc->comp->status)) {
+			terminated |= desc->terminated;
 			list_move_tail(&desc->node, &done);
+		}
+	}
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 
 	list_for_each_entry_safe(desc, next, &done, node) {
 		list_del_init(&desc->node);
 		desc_finish(wq_dma, desc);
 	}
-	wake_up(&wq_dma->terminated_done);
+	/* only a terminated descriptor leaving can end a synchronize wait */
+	if (terminated)
+		wake_up(&wq_dma->terminated_done);
 }
 
 /**

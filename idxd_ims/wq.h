@@ -210,8 +210,8 @@ struct idxd_ims_dma_dev {
  * @pasid_priv: first dword of every descriptor (PASID, privilege)
  * @free_descs: descriptors a client may take
  * @active_descs: descriptors submitted to the device, not yet completed
- * @terminated_done: woken when descriptors complete, for a client waiting
- *	in dmaengine_synchronize() for its terminated descriptors
+ * @terminated_done: woken when terminated descriptors complete, for a client
+ *	waiting in dmaengine_synchronize() for them
  */
 struct idxd_ims_wq_dma {
 	struct dma_chan chan;
