@@ -511,37 +511,51 @@ static enum dmaengine_tx_result comp_result(u8 status)
 	}
 }
 
-static void desc_finish(struct idxd_ims_wq_dma *wq_dma,
-			struct idxd_ims_desc *desc)
+/* How many finished descriptors one pass of the completion takes */
+#define IDXD_IMS_COMPLETE_BATCH	8
+
+/*
+ * What the client is told about a finished descriptor, taken while the
+ * descriptor is returned to the pool, so that it can be told after the
+ * lock is dropped, when the descriptor may already carry the next transfer
+ */
+struct idxd_ims_done {
+	dma_async_tx_callback_result cb_result;
+	dma_async_tx_callback cb;
+	void *cb_param;
+	struct dmaengine_unmap_data *unmap;
+	struct dmaengine_result result;
+};
+
+/* Take @desc's outcome into @done and give @desc back to the pool. */
+static void desc_retire(struct idxd_ims_wq_dma *wq_dma,
+			struct idxd_ims_desc *desc, struct idxd_ims_done *done)
 {
 	struct dma_async_tx_descriptor *txd = &desc->txd;
-	dma_async_tx_callback_result cb_result = txd->callback_result;
-	dma_async_tx_callback cb = txd->callback;
-	void *cb_param = txd->callback_param;
-	struct dmaengine_result result;
 	u8 status = READ_ONCE(desc->comp->status);
+
+	lockdep_assert_held(&wq_dma->lock);
 
 	/* The status byte is written last; read the rest only after it. */
 	dma_rmb();
-	result.result = comp_result(status);
-	result.residue = 0;
-	if (result.result != DMA_TRANS_NOERROR) {
-		u32 done = READ_ONCE(desc->comp->bytes_completed);
+	done->result.result = comp_result(status);
+	done->result.residue = 0;
+	if (done->result.result != DMA_TRANS_NOERROR) {
+		u32 bytes = READ_ONCE(desc->comp->bytes_completed);
 
-		result.residue = done < desc->len ? desc->len - done : 0;
+		done->result.residue = bytes < desc->len ? desc->len - bytes : 0;
 		if (status)
 			dev_dbg(&wq_dma->pdev->dev,
 				"wq%d: descriptor failed, status %#x\n",
 				wq_dma->wq_id, status);
 	}
-
-	dma_descriptor_unmap(txd);
-	idxd_ims_wq_dma_put_desc(wq_dma, desc);
-
-	if (cb_result)
-		cb_result(cb_param, &result);
-	else if (cb)
-		cb(cb_param);
+	done->cb_result = txd->callback_result;
+	done->cb = txd->callback;
+	done->cb_param = txd->callback_param;
+	done->unmap = txd->unmap;
+	txd->unmap = NULL;
+	/* Reused last: its cookie and completion status stay longest. */
+	list_move_tail(&desc->node, &wq_dma->free_descs);
 }
 
 /**
@@ -550,8 +564,10 @@ static void desc_finish(struct idxd_ims_wq_dma *wq_dma,
  * @wq_dma: submission state of the work queue
  * @abort: also finish the outstanding ones, reporting them as aborted
  *
- * Callbacks run without any lock held, after the descriptor was returned
- * to the pool, so a callback may prepare the next transfer.
+ * Each pass takes the lock once, for up to %IDXD_IMS_COMPLETE_BATCH
+ * finished descriptors: it takes their outcomes and returns them to the
+ * pool. Unmapping and callbacks follow without any lock held, so a
+ * callback may prepare the next transfer.
  *
  * Context: softirq (&idxd_ims_wq_dma.complete_work), process context (work
  * queue disable) or the halt handler with interrupts off; callbacks run
@@ -560,24 +576,36 @@ static void desc_finish(struct idxd_ims_wq_dma *wq_dma,
  */
 void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort)
 {
+	struct idxd_ims_done done[IDXD_IMS_COMPLETE_BATCH];
 	struct idxd_ims_desc *desc, *next;
 	bool terminated = false;
+	unsigned int i, n;
 	unsigned long flags;
-	LIST_HEAD(done);
 
-	spin_lock_irqsave(&wq_dma->lock, flags);
-	list_for_each_entry_safe(desc, next, &wq_dma->active_descs, node) {
-		if (abort || READ_ONCE(desc->comp->status)) {
+	do {
+		n = 0;
+		spin_lock_irqsave(&wq_dma->lock, flags);
+		list_for_each_entry_safe(desc, next, &wq_dma->active_descs,
+					 node) {
+			if (!abort && !READ_ONCE(desc->comp->status))
+				continue;
 			terminated |= desc->terminated;
-			list_move_tail(&desc->node, &done);
+			desc_retire(wq_dma, desc, &done[n]);
+			if (++n == IDXD_IMS_COMPLETE_BATCH)
+				break;
 		}
-	}
-	spin_unlock_irqrestore(&wq_dma->lock, flags);
+		spin_unlock_irqrestore(&wq_dma->lock, flags);
 
-	list_for_each_entry_safe(desc, next, &done, node) {
-		list_del_init(&desc->node);
-		desc_finish(wq_dma, desc);
-	}
+		for (i = 0; i < n; i++) {
+			if (done[i].unmap)
+				dmaengine_unmap_put(done[i].unmap);
+			if (done[i].cb_result)
+				done[i].cb_result(done[i].cb_param,
+						  &done[i].result);
+			else if (done[i].cb)
+				done[i].cb(done[i].cb_param);
+		}
+	} while (n == IDXD_IMS_COMPLETE_BATCH);
 	/* only a terminated descriptor leaving can end a synchronize wait */
 	if (terminated)
 		wake_up(&wq_dma->terminated_done);
