@@ -9,7 +9,7 @@
 #
 # One dmatest thread on one dedicated WQ runs ITERATIONS transfers of BUF
 # bytes without verification, one at a time, so that the phases of a
-# transfer follow each other:
+# transfer follow each other; the drivers take turns ROUNDS times:
 #
 #   submission   prep entry to tx_submit return (the portal write is the
 #                last thing tx_submit does in both drivers)
@@ -21,26 +21,33 @@
 #   irq entry    flow handler to the driver's hard handler (irq_handler_entry)
 #   hard handler irq_handler_entry to irq_handler_exit
 #   to BH/thread hard handler exit to the completion function (idxd_ims: its
-#                BH work, idxd: its interrupt thread)
+#                BH work, idxd: its interrupt thread); negative when a
+#                thread woken on the other CPU starts before the handler
+#                has returned
 #   completion   completion function entry to dmatest's callback
-#   callback     dmatest_callback entry to return
-#   client       callback return to the next prep: dmatest's thread wakes
-#                up, unmaps, counts and maps the next buffers
+#   client       callback entry to the next prep: the callback wakes
+#                dmatest's thread, which unmaps, counts and maps the next
+#                buffers
 #
-# and prints the median of each phase in microseconds for both drivers with
-# the ratio, the median total, and dmatest's ops/s for the same run with
+# These add up to the total from one prep to the next. The median and the
+# 10th percentile of each are printed in microseconds for both drivers with
+# the ratios (the 10th percentile is less moved by a host that deschedules
+# the VM's CPUs), with the callback's own duration (dmatest_callback entry
+# to return, part of "client"), and dmatest's ops/s for the same runs with
 # the probes off (what the probes cost).
 
 TEST=bench_profile
 . "$(dirname "$0")/lib.sh"
 
-ITERATIONS=${ITERATIONS:-2000}
+ITERATIONS=${ITERATIONS:-700}
+ROUNDS=${ROUNDS:-3}
 BUF=${BUF:-4096}
 TRACEFS=/sys/kernel/tracing
-PHASES="submission device irq_entry hard_handler to_bh_thread completion callback client total"
+PHASES="submission device irq_entry hard_handler to_bh_thread completion client total callback"
 
-[ -d $TRACEFS ] || mount -t tracefs nodev $TRACEFS 2> /dev/null
-[ -w $TRACEFS/kprobe_events ] ||
+[ -e $TRACEFS/trace ] || mount -t tracefs nodev $TRACEFS ||
+	skip "cannot mount tracefs on $TRACEFS"
+[ -e $TRACEFS/kprobe_events ] ||
 	skip "no kprobe events: run with the profiling kernel (make bench B=bench_profile)"
 grep -q ' x86-tsc' $TRACEFS/trace_clock ||
 	skip "no x86-tsc trace clock"
@@ -63,8 +70,8 @@ probes_off() {
 	echo 0 > $TRACEFS/tracing_on
 	echo 0 > $TRACEFS/events/enable 2> /dev/null
 	echo > $TRACEFS/kprobe_events
-	echo > $TRACEFS/events/irq/irq_handler_entry/filter
-	echo > $TRACEFS/events/irq/irq_handler_exit/filter
+	echo 0 > $TRACEFS/events/irq/irq_handler_entry/filter
+	echo 0 > $TRACEFS/events/irq/irq_handler_exit/filter
 }
 
 # probes_on PREP SUBMIT COMPLETE VIRQ: kprobe events at the driver's
@@ -73,16 +80,16 @@ probes_off() {
 probes_on() {
 	_flow=$(sed -n 's/^handler: *//p' "$DBGFS/irq/irqs/$4")
 	[ -n "$_flow" ] || fail "no flow handler for irq $4 in debugfs"
-	{
-		echo "p:ph_prep $1"
-		echo "r:ph_sub $2"
-		echo "p:ph_flow $_flow"
-		echo "p:ph_bh $3"
-		echo "p:ph_cb dmatest:dmatest_callback"
-		echo "r:ph_cbret dmatest:dmatest_callback"
-	} > $TRACEFS/kprobe_events || fail "cannot place the kprobe events"
-	echo "irq == $4" > $TRACEFS/events/irq/irq_handler_entry/filter
-	echo "irq == $4" > $TRACEFS/events/irq/irq_handler_exit/filter
+	for _p in "p:ph_prep $1" "r:ph_sub $2" "p:ph_flow $_flow" "p:ph_bh $3" \
+		  "p:ph_cb dmatest:dmatest_callback" \
+		  "r:ph_cbret dmatest:dmatest_callback"; do
+		echo "$_p" >> $TRACEFS/kprobe_events ||
+			fail "cannot place the kprobe event $_p: $(tail -n 2 $TRACEFS/error_log)"
+	done
+	for _e in irq_handler_entry irq_handler_exit; do
+		echo "irq == $4" > $TRACEFS/events/irq/$_e/filter ||
+			fail "cannot filter $_e: $(tail -n 2 $TRACEFS/error_log)"
+	done
 	echo 1 > $TRACEFS/events/kprobes/enable
 	echo 1 > $TRACEFS/events/irq/irq_handler_entry/enable
 	echo 1 > $TRACEFS/events/irq/irq_handler_exit/enable
@@ -98,10 +105,16 @@ run_dmatest() {
 }
 
 # phases MHZ: read the trace, print "PHASE MICROSECONDS" for every transfer
-# whose events came in the expected order, and "dropped N" for the others
+# whose events came in causal order, and "dropped N" for the others. With
+# one transfer in flight, the Nth event of each kind belongs to the Nth
+# transfer; the events of one transfer may be recorded on both CPUs (the
+# woken thread can start on the other CPU before the waker's probe
+# returns), so they are matched by count, not by order in the trace. The
+# interrupt's flow handler is the last one on the CPU that ran the
+# driver's handler.
 phases() {
 	awk -v mhz="$1" '
-	function emit(name, v) { printf "%s %.3f\n", name, v / mhz }
+	function us(v) { return sprintf("%.3f", v / mhz) }
 	{
 		cpu = ""; ts = ""; ev = ""
 		for (i = 1; i <= NF; i++)
@@ -111,57 +124,53 @@ phases() {
 		if (ev == "") next
 		sub(":", "", ev)
 		if (ev == "ph_flow") { flow[cpu] = ts; next }
-		if (ev == "ph_prep") {
-			if (st == 7) {
-				emit("client", ts - t["cbret"])
-				emit("total", ts - t["prep"])
-				n++
-			} else if (st) {
-				dropped++
-			}
-			delete t
-			t["prep"] = ts; st = 1; next
-		}
-		if (ev == "ph_sub" && st == 1) { t["sub"] = ts; st = 2; next }
-		if (ev == "irq_handler_entry" && st == 2 && (cpu in flow) &&
-		    flow[cpu] >= t["sub"]) {
-			t["flow"] = flow[cpu]; t["hard"] = ts; st = 3; next
-		}
-		if (ev == "irq_handler_exit" && st == 3) { t["hexit"] = ts; st = 4; next }
-		if (ev == "ph_bh" && st == 4) { t["bh"] = ts; st = 5; next }
-		if (ev == "ph_cb" && st == 5) { t["cb"] = ts; st = 6; next }
-		if (ev == "ph_cbret" && st == 6) {
-			t["cbret"] = ts; st = 7
-			emit("submission", t["sub"] - t["prep"])
-			emit("device", t["flow"] - t["sub"])
-			emit("irq_entry", t["hard"] - t["flow"])
-			emit("hard_handler", t["hexit"] - t["hard"])
-			emit("to_bh_thread", t["bh"] - t["hexit"])
-			emit("completion", t["cb"] - t["bh"])
-			emit("callback", t["cbret"] - t["cb"])
-			next
-		}
-		if (ev != "ph_flow") st = st ? -1 : 0
+		if (ev == "irq_handler_entry")
+			fl[++n["fl"]] = (cpu in flow) ? flow[cpu] : -1
+		t[ev, ++n[ev]] = ts
 	}
-	END { printf "dropped %d\nsamples %d\n", dropped, n }'
+	END {
+		m = n["ph_prep"]
+		for (k = 1; k < m; k++) {
+			prep = t["ph_prep", k]; sb = t["ph_sub", k]
+			fh = fl[k]; hard = t["irq_handler_entry", k]
+			hexit = t["irq_handler_exit", k]; bh = t["ph_bh", k]
+			cb = t["ph_cb", k]; cbret = t["ph_cbret", k]
+			next_prep = t["ph_prep", k + 1]
+			if (!(prep < sb && sb < fh && fh <= hard && hard < hexit &&
+			      hard < bh && bh < cb && cb < cbret && cb < next_prep)) {
+				dropped++
+				continue
+			}
+			print "submission", us(sb - prep)
+			print "device", us(fh - sb)
+			print "irq_entry", us(hard - fh)
+			print "hard_handler", us(hexit - hard)
+			print "to_bh_thread", us(bh - hexit)
+			print "completion", us(cb - bh)
+			print "callback", us(cbret - cb)
+			print "client", us(next_prep - cb)
+			print "total", us(next_prep - prep)
+			good++
+		}
+		printf "dropped %d\nsamples %d\n", dropped, good
+	}'
 }
 
-# median PHASE FILE: median of the PHASE values in FILE
-median() {
-	awk -v p="$1" '$1 == p { print $2 }' "$2" | sort -n |
-		awk '{ v[NR] = $1 } END {
+# quantile Q PHASE FILE: the Q quantile (0.5: median) of the PHASE values
+# in FILE
+quantile() {
+	awk -v p="$2" '$1 == p { print $2 }' "$3" | sort -n |
+		awk -v q="$1" '{ v[NR] = $1 } END {
 			if (!NR) { print "-"; exit }
-			if (NR % 2) print v[(NR + 1) / 2]
-			else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print v[int((NR - 1) * q) + 1]
 		}'
 }
 
 # profile DRIVER IRQNAME PREP SUBMIT COMPLETE: configure DRIVER (IRQNAME:
 # the start of its WQ vector's name; PREP, SUBMIT and COMPLETE: its
-# functions, as MODULE:SYMBOL), run dmatest
-# once without and once with the probes; the phases and dmatest's ops/s
-# without ("iops") and with the probes ("iops_probed") go to
-# /tmp/profile.DRIVER
+# functions, as MODULE:SYMBOL), run dmatest once without and once with the
+# probes; the phases and dmatest's ops/s without ("iops") and with the
+# probes ("iops_probed") are added to /tmp/profile.DRIVER
 profile() {
 	bench_configure "$1" 1
 	modprobe dmatest || fail "cannot load dmatest"
@@ -176,12 +185,17 @@ profile() {
 	probes_on "$3" "$4" "$5" "$virq"
 	echo 1 > $TRACEFS/tracing_on
 	run_dmatest
+	# read before the events go: removing one empties the buffer
+	echo 0 > $TRACEFS/tracing_on
+	cat $TRACEFS/trace > /tmp/profile.trace
 	probes_off
+	grep -q ' ph_prep: ' /tmp/profile.trace ||
+		fail "no events in the trace: $(head -n 20 /tmp/profile.trace)"
 	{
-		phases "$mhz" < $TRACEFS/trace
+		phases "$mhz" < /tmp/profile.trace
 		echo "iops $_iops"
 		echo "iops_probed $iops"
-	} > "/tmp/profile.$1"
+	} >> "/tmp/profile.$1"
 	rmmod dmatest
 	bench_teardown "$1"
 }
@@ -193,23 +207,37 @@ at_exit probes_off
 echo 16384 > $TRACEFS/buffer_size_kb
 echo x86-tsc > $TRACEFS/trace_clock
 
-profile idxd_ims idxd_ims-wq idxd_ims:idxd_ims_prep_memcpy \
-	idxd_ims:idxd_ims_tx_submit idxd_ims:idxd_ims_wq_dma_complete_work
-profile idxd idxd-portal idxd:idxd_dma_submit_memcpy idxd:idxd_dma_tx_submit \
-	idxd:idxd_wq_thread
+# The drivers take turns, ROUNDS times, so that a change of the load on
+# the host (which moves every phase) hits both.
+rm -f /tmp/profile.idxd_ims /tmp/profile.idxd
+round=0
+while [ $round -lt "$ROUNDS" ]; do
+	profile idxd_ims idxd_ims-wq idxd_ims:idxd_ims_prep_memcpy \
+		idxd_ims:idxd_ims_tx_submit idxd_ims:idxd_ims_wq_dma_complete_work
+	profile idxd idxd-portal idxd:idxd_dma_submit_memcpy \
+		idxd:idxd_dma_tx_submit idxd:idxd_wq_thread
+	round=$((round + 1))
+done
 
 echo "one dmatest memcpy of $BUF bytes, no verification, 1 thread, 1 dedicated WQ;"
-echo "median microseconds per phase over $ITERATIONS transfers (TSC $mhz MHz)"
-printf '%-14s %10s %10s %7s\n' phase idxd_ims idxd ratio
+echo "microseconds per phase, $ROUNDS rounds of $ITERATIONS transfers per driver (TSC $mhz MHz)"
+printf '%-14s %10s %10s %7s %10s %10s %7s\n' phase idxd_ims idxd ratio \
+	idxd_ims idxd ratio
+printf '%-14s %10s %10s %7s %10s %10s %7s\n' "" median median "" p10 p10 ""
 for p in $PHASES; do
-	a=$(median "$p" /tmp/profile.idxd_ims)
-	b=$(median "$p" /tmp/profile.idxd)
-	printf '%-14s %10s %10s %7s\n' "$p" "$a" "$b" \
-		"$(echo "$a $b" | awk '$2 > 0 { printf "%.2f", $1 / $2 }')"
+	line=$p
+	for q in 0.5 0.1; do
+		a=$(quantile $q "$p" /tmp/profile.idxd_ims)
+		b=$(quantile $q "$p" /tmp/profile.idxd)
+		line="$line $a $b $(echo "$a $b" |
+			awk '$2 > 0 { printf "%.2f", $1 / $2; exit } { print "-" }')"
+	done
+	# shellcheck disable=SC2086 # one field per word
+	printf '%-14s %10s %10s %7s %10s %10s %7s\n' $line
 done
 for d in idxd_ims idxd; do
-	awk -v d=$d '{ v[$1] = $2 } END {
-		printf "%s: %d transfers in order, %d not; ops/s %s without probes, %s with\n",
-		       d, v["samples"], v["dropped"], v["iops"], v["iops_probed"]
+	awk -v d=$d '{ v[$1] = v[$1] " " $2; n[$1] += $2 } END {
+		printf "%s: %d transfers in order, %d not; ops/s without probes:%s, with:%s\n",
+		       d, n["samples"], n["dropped"], v["iops"], v["iops_probed"]
 	}' /tmp/profile.$d
 done
