@@ -271,8 +271,11 @@ static bool wq_dma_terminated_in_flight(struct idxd_ims_wq_dma *wq_dma)
 
 /*
  * After terminate: wait until no terminated descriptor is in flight, then
- * for a callback the completion work may still be running (on another
- * CPU, or queued by an interrupt that has just ended).
+ * for a callback the completion tasklet may still be running (on another
+ * CPU, or scheduled by an interrupt that has just ended). A tasklet that
+ * is scheduled but not yet running calls no callback of a terminated
+ * descriptor: terminating took them off under the lock under which the
+ * tasklet takes them.
  */
 static void idxd_ims_synchronize(struct dma_chan *chan)
 {
@@ -293,7 +296,7 @@ static void idxd_ims_synchronize(struct dma_chan *chan)
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 	if (virq)
 		synchronize_irq(virq);
-	flush_work(&wq_dma->complete_work);
+	tasklet_unlock_wait(&wq_dma->complete_tasklet);
 }
 
 /*
@@ -533,7 +536,8 @@ struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
 	INIT_LIST_HEAD(&wq_dma->active_descs);
 	init_waitqueue_head(&wq_dma->terminated_done);
 	INIT_WORK(&wq_dma->teardown_work, idxd_ims_chan_teardown_work);
-	INIT_WORK(&wq_dma->complete_work, idxd_ims_wq_dma_complete_work);
+	tasklet_setup(&wq_dma->complete_tasklet,
+		      idxd_ims_wq_dma_complete_tasklet);
 	for (i = 0; i < wq->size; i++) {
 		struct idxd_ims_desc *desc = &wq_dma->descs[i];
 

@@ -133,10 +133,10 @@ struct idxd_ims_caps {
  * @thread_fn: threaded handler supplied by the user, may be NULL; it is
  *	called with @dev_id pointing at this structure; set at allocation,
  *	constant after
- * @bh_work: instead of @thread_fn, a work item of the user's that the
- *	hard interrupt handler queues on system_bh_wq, so that it runs in
- *	softirq context as the interrupt returns; set at allocation,
- *	constant after. The user flushes it after freeing the vector.
+ * @tasklet: instead of @thread_fn, a tasklet of the user's that the hard
+ *	interrupt handler schedules, so that it runs in softirq context as
+ *	the interrupt returns; set at allocation, constant after. The user
+ *	kills it after freeing the vector.
  * @data: opaque pointer for the user of the vector
  * @name: interrupt name shown in /proc/interrupts
  * @node: entry in idxd_ims_dev.irq_list, protected by
@@ -154,7 +154,7 @@ struct idxd_ims_irq {
 	bool masked;
 	atomic64_t count;
 	irq_handler_t thread_fn;
-	struct work_struct *bh_work;
+	struct tasklet_struct *tasklet;
 	void *data;
 	char name[32];
 	struct list_head node;
@@ -271,7 +271,7 @@ int idxd_ims_irq_setup(struct idxd_ims_dev *idev);
 void idxd_ims_irq_teardown(struct idxd_ims_dev *idev);
 struct idxd_ims_irq *idxd_ims_irq_alloc(struct idxd_ims_dev *idev,
 					const char *name,
-					struct work_struct *bh_work,
+					struct tasklet_struct *tasklet,
 					void *data);
 struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
 					      const char *name,

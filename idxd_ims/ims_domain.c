@@ -349,8 +349,8 @@ static irqreturn_t idxd_ims_irq_primary(int virq, void *dev_id)
 	struct idxd_ims_irq *irq = dev_id;
 
 	atomic64_inc(&irq->count);
-	if (irq->bh_work) {
-		queue_work(system_bh_wq, irq->bh_work);
+	if (irq->tasklet) {
+		tasklet_schedule(irq->tasklet);
 		return IRQ_HANDLED;
 	}
 	return irq->thread_fn ? IRQ_WAKE_THREAD : IRQ_HANDLED;
@@ -454,7 +454,7 @@ static int __idxd_ims_irq_release(struct idxd_ims_irq *irq)
 static struct idxd_ims_irq *idxd_ims_irq_new(struct idxd_ims_dev *idev,
 					     const char *name,
 					     irq_handler_t thread_fn,
-					     struct work_struct *bh_work,
+					     struct tasklet_struct *tasklet,
 					     void *data, bool pasid_en,
 					     u32 pasid, bool request, bool msix)
 {
@@ -466,7 +466,7 @@ static struct idxd_ims_irq *idxd_ims_irq_new(struct idxd_ims_dev *idev,
 		return ERR_PTR(-ENOMEM);
 	irq->idev = idev;
 	irq->thread_fn = thread_fn;
-	irq->bh_work = bh_work;
+	irq->tasklet = tasklet;
 	irq->data = data;
 	irq->pasid_en = pasid_en;
 	irq->pasid = pasid_en ? pasid : 0;
@@ -527,23 +527,23 @@ struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
  * idxd_ims_irq_alloc() - allocate a completion vector for kernel work
  * @idev: the device
  * @name: interrupt name
- * @bh_work: work item the interrupt queues on system_bh_wq: it runs in
- *	softirq context as the interrupt returns, without the switch to an
- *	interrupt thread; the caller flushes it after idxd_ims_irq_free()
+ * @tasklet: tasklet the interrupt schedules: it runs in softirq context
+ *	as the interrupt returns, without the switch to an interrupt thread;
+ *	the caller kills it after idxd_ims_irq_free()
  * @data: stored in the vector's @data member
  *
  * Like idxd_ims_irq_alloc_pasid() with the device's kernel PASID policy
  * (bound to the system PASID when one is in use), with the Linux
- * interrupt requested, and with @bh_work in place of a threaded handler.
+ * interrupt requested, and with @tasklet in place of a threaded handler.
  *
  * Return: the vector or an ERR_PTR().
  */
 struct idxd_ims_irq *idxd_ims_irq_alloc(struct idxd_ims_dev *idev,
 					const char *name,
-					struct work_struct *bh_work,
+					struct tasklet_struct *tasklet,
 					void *data)
 {
-	return idxd_ims_irq_new(idev, name, NULL, bh_work, data,
+	return idxd_ims_irq_new(idev, name, NULL, tasklet, data,
 				idev->pasid_enabled, idev->pasid, true, false);
 }
 
@@ -756,7 +756,7 @@ void idxd_ims_irq_restore(struct idxd_ims_dev *idev)
  *
  * A descriptor submitted with a handle the device revoked completes with
  * status "invalid interrupt handle" and raises no interrupt. Once every
- * vector has its new handle, the threaded handler (or BH work) of each
+ * vector has its new handle, the threaded handler (or tasklet) of each
  * requested vector runs once, so that its owner finds such descriptors
  * without waiting for an interrupt that does not come (a virtual device
  * resubmits them with the new handle).
@@ -777,8 +777,8 @@ void idxd_ims_irq_renew_handles(struct idxd_ims_dev *idev)
 	list_for_each_entry(irq, &idev->irq_list, node) {
 		if (!irq->requested)
 			continue;
-		if (irq->bh_work)
-			queue_work(system_bh_wq, irq->bh_work);
+		if (irq->tasklet)
+			tasklet_schedule(irq->tasklet);
 		else if (irq->thread_fn)
 			irq_wake_thread(irq->virq, irq);
 	}

@@ -569,7 +569,7 @@ static void desc_retire(struct idxd_ims_wq_dma *wq_dma,
  * pool. Unmapping and callbacks follow without any lock held, so a
  * callback may prepare the next transfer.
  *
- * Context: softirq (&idxd_ims_wq_dma.complete_work), process context (work
+ * Context: softirq (&idxd_ims_wq_dma.complete_tasklet), process context (work
  * queue disable) or the halt handler with interrupts off; callbacks run
  * in the same context, which for the completions of the device is the
  * tasklet-like context the dmaengine client API promises.
@@ -612,17 +612,17 @@ void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort)
 }
 
 /**
- * idxd_ims_wq_dma_complete_work() - finish what a completion interrupt
+ * idxd_ims_wq_dma_complete_tasklet() - finish what a completion interrupt
  *	announced
- * @work: &idxd_ims_wq_dma.complete_work, queued on system_bh_wq by the
- *	work queue's completion vector
+ * @t: &idxd_ims_wq_dma.complete_tasklet, scheduled by the work queue's
+ *	completion vector
  *
  * Context: softirq.
  */
-void idxd_ims_wq_dma_complete_work(struct work_struct *work)
+void idxd_ims_wq_dma_complete_tasklet(struct tasklet_struct *t)
 {
 	struct idxd_ims_wq_dma *wq_dma =
-		container_of(work, struct idxd_ims_wq_dma, complete_work);
+		from_tasklet(wq_dma, t, complete_tasklet);
 
 	idxd_ims_wq_dma_complete(wq_dma, false);
 }
@@ -722,7 +722,7 @@ int idxd_ims_wq_enable(struct idxd_ims_wq *wq)
 
 	snprintf(wq->irq_name, sizeof(wq->irq_name), "idxd_ims-wq%d.%d",
 		 conf->id, wq->id);
-	vector = idxd_ims_irq_alloc(idev, wq->irq_name, &wq_dma->complete_work,
+	vector = idxd_ims_irq_alloc(idev, wq->irq_name, &wq_dma->complete_tasklet,
 				    wq);
 	if (IS_ERR(vector)) {
 		rc = PTR_ERR(vector);
@@ -753,7 +753,7 @@ err_stop_accepting:
 	wq_dma->accepting = false;
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 	idxd_ims_irq_free(vector);
-	flush_work(&wq_dma->complete_work);
+	tasklet_kill(&wq_dma->complete_tasklet);
 	wq->vector = NULL;
 err_free_dma:
 	wq_set_dma(wq, NULL);
@@ -823,8 +823,8 @@ void idxd_ims_wq_disable(struct idxd_ims_wq *wq)
 	wq_hw_disable(wq);
 
 	idxd_ims_irq_free(wq->vector);
-	/* the interrupt cannot queue it again, nor renewed handles */
-	flush_work(&wq_dma->complete_work);
+	/* the interrupt cannot schedule it again, nor renewed handles */
+	tasklet_kill(&wq_dma->complete_tasklet);
 	wq->vector = NULL;
 	wq_set_dma(wq, NULL);
 	idxd_ims_wq_dma_complete(wq_dma, true);

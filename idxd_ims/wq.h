@@ -198,10 +198,10 @@ struct idxd_ims_dma_dev {
  *	&idxd_ims_dma_dev.lock)
  * @teardown_work: unregisters and frees a channel that lingered, once its
  *	client let go
- * @complete_work: finishes completed descriptors; queued on system_bh_wq
- *	by the completion interrupt, so it runs in softirq context
+ * @complete_tasklet: finishes completed descriptors; scheduled by the
+ *	completion interrupt, so it runs in softirq context
  * @lock: protects @accepting, @portal, @vector, @free_descs and
- *	@active_descs; taken from @complete_work (softirq)
+ *	@active_descs; taken from @complete_tasklet (softirq)
  * @accepting: the work queue is enabled and takes descriptors
  * @portal: submission portal of the work queue (valid while @accepting)
  * @vector: completion vector of the work queue (valid while @accepting);
@@ -226,7 +226,7 @@ struct idxd_ims_wq_dma {
 	bool held;
 	bool gone;
 	struct work_struct teardown_work;
-	struct work_struct complete_work;
+	struct tasklet_struct complete_tasklet;
 
 	spinlock_t lock; /* see @lock above */
 	bool accepting;
@@ -276,7 +276,7 @@ struct idxd_ims_wq_dma {
  * Fields from @group on are protected by &idxd_ims_conf.lock. @wq_dma and
  * @mdev are also written under &idxd_ims_conf.wq_dma_lock, under which the
  * halt handler reads them. The completion interrupt does not look at
- * @wq_dma: its work item is part of it (&idxd_ims_wq_dma.complete_work),
+ * @wq_dma: its tasklet is part of it (&idxd_ims_wq_dma.complete_tasklet),
  * flushed after @vector has been freed and before @wq_dma is cleared.
  */
 struct idxd_ims_wq {
@@ -374,7 +374,7 @@ struct idxd_ims_desc *idxd_ims_wq_dma_get_desc(struct idxd_ims_wq_dma *wq_dma);
 void idxd_ims_wq_dma_put_desc(struct idxd_ims_wq_dma *wq_dma,
 			      struct idxd_ims_desc *desc);
 void idxd_ims_wq_dma_complete(struct idxd_ims_wq_dma *wq_dma, bool abort);
-void idxd_ims_wq_dma_complete_work(struct work_struct *work);
+void idxd_ims_wq_dma_complete_tasklet(struct tasklet_struct *t);
 
 /* wq.c: work queues backing virtual devices (mdev.c) */
 struct idxd_ims_wq *idxd_ims_wq_mdev_get(struct idxd_ims_dev *idev,

@@ -21,7 +21,7 @@
 #   irq entry    flow handler to the driver's hard handler (irq_handler_entry)
 #   hard handler irq_handler_entry to irq_handler_exit
 #   to BH/thread hard handler exit to the completion function (idxd_ims: its
-#                BH work, idxd: its interrupt thread); negative when a
+#                tasklet, idxd: its interrupt thread); negative when a
 #                thread woken on the other CPU starts before the handler
 #                has returned
 #   completion   completion function entry to dmatest's callback
@@ -213,7 +213,7 @@ rm -f /tmp/profile.idxd_ims /tmp/profile.idxd
 round=0
 while [ $round -lt "$ROUNDS" ]; do
 	profile idxd_ims idxd_ims-wq idxd_ims:idxd_ims_prep_memcpy \
-		idxd_ims:idxd_ims_tx_submit idxd_ims:idxd_ims_wq_dma_complete_work
+		idxd_ims:idxd_ims_tx_submit idxd_ims:idxd_ims_wq_dma_complete_tasklet
 	profile idxd idxd-portal idxd:idxd_dma_submit_memcpy \
 		idxd:idxd_dma_tx_submit idxd:idxd_wq_thread
 	round=$((round + 1))
