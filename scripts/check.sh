@@ -51,7 +51,7 @@ NOOPT_TESTS=idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest_fallback.sh,idxd_i
 # in MOVED_TESTS run in noiommu instead, whose core has time to spare
 # after the nested guest's setup: that keeps the two cores' shares of a
 # make check about even.
-MOVED_TESTS=idxd_ims:test_ims_reuse.sh,idxd_ims:test_sysfs_bad_input.sh
+MOVED_TESTS=idxd_ims:test_ims_reuse.sh,idxd_ims:test_sysfs_bad_input.sh,idxd_ims:test_mdev_copyloop.sh
 NOIOMMU_TESTS=idxd_ims:test_ims_mask.sh,idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_mdev_zerocopy.sh,idxd_ims:test_probe_unbind.sh,$MOVED_TESTS
 # The guest setup (VT-d in legacy mode with interrupt remapping) boots a
 # nested guest on two virtual devices, whose DMA goes without PASID there,

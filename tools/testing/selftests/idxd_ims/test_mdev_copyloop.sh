@@ -8,7 +8,7 @@
 # not pinned to a CPU (at most IRQ_THREAD_MAX_PCT percent of one), and a
 # normal-priority shell loop running alongside gets at least
 # BUSY_MIN_PCT percent of one. Behaves alike in every setup: runs in
-# vtdpasid only (scripts/check.sh).
+# one, noiommu (MOVED_TESTS in scripts/check.sh).
 TEST=test_mdev_copyloop
 . "$(dirname "$0")/lib.sh"
 
