@@ -55,8 +55,10 @@ MOVED_TESTS=idxd_ims:test_ims_reuse.sh,idxd_ims:test_sysfs_bad_input.sh,idxd_ims
 NOIOMMU_TESTS=idxd_ims:test_ims_mask.sh,idxd_ims:test_ims_policy.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_mdev_basic.sh,idxd_ims:test_mdev_zerocopy.sh,idxd_ims:test_probe_unbind.sh,$MOVED_TESTS
 # The guest setup (VT-d in legacy mode with interrupt remapping) boots a
 # nested guest on two virtual devices, whose DMA goes without PASID there,
-# and runs dmatest on kernel WQs without PASID.
-GUEST_TESTS=idxd_ims:test_guest.sh,idxd_ims:test_dmatest.sh
+# and runs dmatest on kernel WQs without PASID. Its VM is the one with a
+# host thread per vCPU, where two vCPUs' MOVDIR64Bs can meet at a portal:
+# test_model_upstream_idxd's submitters from both vCPUs run there too.
+GUEST_TESTS=idxd_ims:test_guest.sh,idxd_ims:test_dmatest.sh,idxd_ims:test_model_upstream_idxd.sh
 
 passed=0 failed=0 skipped=0
 # add_counts PASSED FAILED SKIPPED: add to the totals.
