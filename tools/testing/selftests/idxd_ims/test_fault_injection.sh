@@ -155,6 +155,12 @@ sweep load -f $first -s /sys/module/$DRV -s /sys/module/idxd -s /sys/bus/dsa \
 # table), the system PASID (iommu_alloc_global_pasid() does not say why
 # either, and kernel work then runs without PASID: "system_pasid: none")
 # and the mdev core's link in /sys/class/mdev_bus.
+# Unlike the load's, the probe's sweep starts at its first site: only two
+# sites of the bind come before the driver's probe (the buffer of the
+# write, the device's link in the driver's sysfs directory); all the
+# others are reached while the probe runs, most of them in the kernel
+# code it calls to register the dsa bus devices, and the sweep must reach
+# every one of them (Documentation/testing.rst).
 echo > "$PDEV/driver_override" || fail "cannot clear $BDF's driver_override"
 CONF=$(conf_name) && fail "$BDF has $CONF before it is probed"
 mark=$(log_mark)
