@@ -96,15 +96,21 @@ static void bad_usage(void)
 	exit(2);
 }
 
+/* print one "FAIL:" line */
+static void vreport(const char *fmt, va_list ap)
+{
+	fputs("FAIL: ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
 static void bad(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("FAIL: ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vreport(fmt, ap);
 	va_end(ap);
-	putchar('\n');
 	exit(1);
 }
 
@@ -117,11 +123,9 @@ static void misbehaving(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("FAIL: ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vreport(fmt, ap);
 	va_end(ap);
-	putchar('\n');
 	if (!keep_going)
 		exit(1);
 	misbehaved++;

@@ -234,6 +234,38 @@ free_test_vectors() {
 	test_cmd free all
 }
 
+# --- kmemleak ---
+
+KMEMLEAK=$DBGFS/kmemleak
+
+# kmemleak_clear: forget what kmemleak has found so far, for a test that
+# looks for its own leaks with kmemleak_expect_clean; fails (returns 1)
+# where the kernel has no kmemleak, or it is off.
+kmemleak_clear() {
+	[ -w $KMEMLEAK ] && echo clear > $KMEMLEAK 2> /dev/null
+}
+
+# kmemleak_expect_clean SINCE_UPTIME WHAT: fail the test if kmemleak finds
+# a leak, printing its report. SINCE_UPTIME is the uptime (uptime_s) at
+# which the test had done everything the check is about: the objects it
+# could have leaked were allocated by then. kmemleak reports an object
+# that two scans in a row found unreferenced and unchanged, and only when
+# it is older than 5 seconds at the second: that starts once uptime_s
+# reads SINCE_UPTIME + 6, and the first scan (4 to 6 seconds in a TCG
+# VM) runs while the seconds not yet spent since SINCE_UPTIME pass.
+kmemleak_expect_clean() {
+	_wait=$(($1 + 6 - $(uptime_s)))
+	sleep $((_wait > 0 ? _wait : 0)) &
+	_sleeper=$!
+	echo scan > $KMEMLEAK
+	wait $_sleeper
+	echo scan > $KMEMLEAK
+	_report=$(cat $KMEMLEAK)
+	[ -z "$_report" ] && return 0
+	echo "$_report" | sed 's/^/# /' | head -n 60
+	fail "kmemleak reported leaks $2"
+}
+
 # --- kernel work queue, needed to fire completion interrupts ---
 
 # conf_name: name of the dsa bus device for BDF (dsa0, iax0, ...).

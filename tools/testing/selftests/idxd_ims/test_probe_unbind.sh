@@ -10,15 +10,12 @@ TEST=test_probe_unbind
 . "$(dirname "$0")/lib.sh"
 
 CYCLES=${PROBE_CYCLES:-3}
-KMEMLEAK=$DBGFS/kmemleak
 
 setup_device
 pdrv=/sys/bus/pci/drivers/$DRV
 
 have_kmemleak=0
-if [ -w $KMEMLEAK ] && echo clear > $KMEMLEAK 2> /dev/null; then
-	have_kmemleak=1
-fi
+kmemleak_clear && have_kmemleak=1
 
 no_irqs_left() {
 	! grep -q 'idxd_ims' /proc/interrupts
@@ -48,13 +45,5 @@ log "$CYCLES unload/load cycles done"
 [ $have_kmemleak -eq 1 ] ||
 	skip "cycles passed, but kmemleak is not available: no leak check"
 modprobe -r $DRV || fail "final unload failed"
-# kmemleak reports only objects older than about 5 seconds
-sleep 6
-echo scan > $KMEMLEAK
-echo scan > $KMEMLEAK
-report=$(cat $KMEMLEAK)
-if [ -n "$report" ]; then
-	echo "$report" | sed 's/^/# /' | head -n 60
-	fail "kmemleak reported leaks"
-fi
+kmemleak_expect_clean "$(uptime_s)" "after the cycles"
 pass "$CYCLES unbind/bind and $CYCLES unload/load cycles, no leaks"
