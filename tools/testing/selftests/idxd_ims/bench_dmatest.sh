@@ -16,6 +16,26 @@
 # fills and checks the buffers, random sizes and offsets up to the buffer
 # size, as dmatest does by default; 0: no verification, every transfer the
 # whole buffer) choose the runs.
+#
+# With each driver's ops/s the table gives the guest CPU time per
+# transfer (both vCPUs' busy time from /proc/stat over the run, divided by
+# the transfers) and how idle the vCPUs were. Both count from the start
+# of the run to when the benchmark saw its end, which it polls for every
+# half second: the CPU time includes dmatest's filling and checking of
+# buffers (which its ops/s leave out) and the benchmark's own few
+# commands, and the idle share includes up to half a second after the
+# run. A row whose vCPUs were seldom idle is bound by CPU time; there the
+# ratio of the drivers' rates follows their CPU time per transfer, most
+# of which is not the drivers' (Documentation/performance.rst).
+#
+# Placement is the same for both drivers: the WQ vectors are created with
+# CPU 0 as their affinity (/proc/irq/default_smp_affinity while the driver
+# loads), and dmatest's threads are pinned as soon as they exist, the Nth
+# to CPU N modulo the CPUs, so one thread on one channel runs where its
+# interrupts arrive. Left to the scheduler, where a thread ran against
+# where its vector pointed changed a row's rate by up to a factor of 3
+# from run to run under TCG, for either driver, more than the drivers
+# differ.
 
 TEST=bench_dmatest
 . "$(dirname "$0")/lib.sh"
@@ -26,16 +46,28 @@ CHANNELS=${CHANNELS:-1 2}
 SIZES=${SIZES:-4096 65536}
 VERIFY=${VERIFY:-1 0}
 
+# cpu_ticks: the busy and the idle time of all CPUs so far, in USER_HZ
+# ticks (/proc/stat)
+cpu_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat
+}
+
 # run_dmatest DRIVER NCHANS THREADS BUF VERIFY: dmatest on NCHANS channels
-# of DRIVER with THREADS threads each; sets result to the summed "iops" and
-# failed to the transfers dmatest counted as failed
+# of DRIVER with THREADS threads each; sets result to the summed "iops",
+# failed to the transfers dmatest counted as failed, cpu_us to the guest
+# CPU microseconds per transfer and idle to the vCPUs' idle percentage
 run_dmatest() {
+	echo 1 > /proc/irq/default_smp_affinity
 	bench_configure "$1" "$2"
+	echo "$default_affinity" > /proc/irq/default_smp_affinity
 	modprobe dmatest || fail "cannot load dmatest"
 	echo $((1 - $5)) > $DMATEST/noverify
 	echo $((1 - $5)) > $DMATEST/norandom
+	_before=$(cpu_ticks)
 	dmatest_start "$bench_chans" "$ITERATIONS" "$3" 10000 "$4"
+	pin_dmatest_threads $(($2 * $3))
 	dmatest_finish 900 > /dev/null
+	_after=$(cpu_ticks)
 	rmmod dmatest
 	bench_teardown "$1"
 	[ "$(dmatest_count ': summary ')" -eq $(($2 * $3)) ] ||
@@ -44,27 +76,60 @@ run_dmatest() {
 	result=$(echo "$dmatest_out" |
 		sed -n 's/.* failures \([0-9.]*\) iops .*/\1/p' |
 		awk '{ s += $1 } END { printf "%.0f", s }')
+	set -- $_before $_after $(($2 * $3 * ITERATIONS))
+	cpu_us=$(awk -v b="$(($3 - $1))" -v n="$5" -v hz="$USER_HZ" \
+		'BEGIN { printf "%.0f", b * 1000000 / hz / n }')
+	idle=$(awk -v b="$(($3 - $1))" -v i="$(($4 - $2))" \
+		'BEGIN { printf "%.0f", b + i ? 100 * i / (b + i) : 0 }')
 }
 
+# pin_dmatest_threads N: pin the N threads dmatest started, in the order
+# of their names (channel, then thread), the Nth to CPU N modulo the CPUs
+pin_dmatest_threads() {
+	_pids=$(for _comm in /proc/[0-9]*/comm; do
+		read -r _name < "$_comm" 2> /dev/null || continue
+		case "$_name" in
+		dma*chan*-copy*) echo "$_name ${_comm%/comm}" ;;
+		esac
+	done | sort | awk '{ sub("/proc/", "", $2); print $2 }')
+	[ "$(echo "$_pids" | wc -w)" -eq "$1" ] ||
+		fail "found $(echo "$_pids" | wc -w) dmatest threads to pin, not $1"
+	_n=0
+	for _pid in $_pids; do
+		taskset -p $((1 << (_n % ncpus))) "$_pid" > /dev/null ||
+			fail "cannot pin dmatest thread $_pid"
+		_n=$((_n + 1))
+	done
+}
+
+ncpus=$(nproc)
+# /proc/stat counts in USER_HZ, 100 on x86
+USER_HZ=100
+read -r default_affinity < /proc/irq/default_smp_affinity
 dmesg -n 1
 echo "dmatest memcpy, $ITERATIONS transfers per thread, idxd_ims then idxd in each row"
-printf '%-8s %8s %8s %8s %10s %10s %6s %6s %6s\n' verify threads channels \
-	bytes idxd_ims idxd ratio failed failed
+printf '%-6s %7s %8s %6s %8s %8s %5s %6s %6s %6s %6s %5s %4s %4s\n' verify \
+	threads channels bytes idxd_ims idxd ratio failed failed cpu_us cpu_us \
+	ratio idle idle
 for verify in $VERIFY; do
 	for threads in $THREADS; do
 		for chans in $CHANNELS; do
 			for size in $SIZES; do
 				run_dmatest idxd_ims "$chans" "$threads" "$size" "$verify"
 				ims=$result ims_failed=$failed
+				ims_cpu=$cpu_us ims_idle=$idle
 				run_dmatest idxd "$chans" "$threads" "$size" "$verify"
-				printf '%-8s %8s %8s %8s %10s %10s %6s %6s %6s\n' \
+				printf '%-6s %7s %8s %6s %8s %8s %5s %6s %6s %6s %6s %5s %4s %4s\n' \
 					"$([ "$verify" = 1 ] && echo yes || echo no)" \
 					"$threads" "$chans" "$size" "$ims" "$result" \
 					"$(echo "$ims $result" | awk '{ printf "%.2f", $1 / $2 }')" \
-					"$ims_failed" "$failed"
+					"$ims_failed" "$failed" "$ims_cpu" "$cpu_us" \
+					"$(echo "$ims_cpu $cpu_us" | awk '{ printf "%.2f", $1 / $2 }')" \
+					"$ims_idle" "$idle"
 			done
 		done
 	done
 done
 echo "ops/s are dmatest's iops summed over its threads; failed: transfers"
-echo "dmatest counted as failed (idxd_ims, idxd)"
+echo "dmatest counted as failed; cpu_us: guest CPU microseconds per transfer"
+echo "(ratio idxd_ims / idxd); idle: % of the vCPUs' time idle (idxd_ims, idxd)"
