@@ -9,7 +9,8 @@
 #
 # One dmatest thread on one dedicated WQ runs ITERATIONS transfers of BUF
 # bytes without verification, one at a time, so that the phases of a
-# transfer follow each other; the drivers take turns ROUNDS times:
+# transfer follow each other; the drivers take turns ROUNDS times, for
+# each size BUF of BUFS (4 KiB and 64 KiB: the sizes of bench_dmatest):
 #
 #   submission   prep entry to tx_submit return (the portal write is the
 #                last thing tx_submit does in both drivers)
@@ -41,7 +42,7 @@ TEST=bench_profile
 
 ITERATIONS=${ITERATIONS:-700}
 ROUNDS=${ROUNDS:-3}
-BUF=${BUF:-4096}
+BUFS=${BUFS:-4096 65536}
 TRACEFS=/sys/kernel/tracing
 PHASES="submission device irq_entry hard_handler to_bh_thread completion client total callback"
 
@@ -207,37 +208,39 @@ at_exit probes_off
 echo 16384 > $TRACEFS/buffer_size_kb
 echo x86-tsc > $TRACEFS/trace_clock
 
-# The drivers take turns, ROUNDS times, so that a change of the load on
-# the host (which moves every phase) hits both.
-rm -f /tmp/profile.idxd_ims /tmp/profile.idxd
-round=0
-while [ $round -lt "$ROUNDS" ]; do
-	profile idxd_ims idxd_ims-wq idxd_ims:idxd_ims_prep_memcpy \
-		idxd_ims:idxd_ims_tx_submit idxd_ims:idxd_ims_wq_dma_complete_tasklet
-	profile idxd idxd-portal idxd:idxd_dma_submit_memcpy \
-		idxd:idxd_dma_tx_submit idxd:idxd_wq_thread
-	round=$((round + 1))
-done
-
-echo "one dmatest memcpy of $BUF bytes, no verification, 1 thread, 1 dedicated WQ;"
-echo "microseconds per phase, $ROUNDS rounds of $ITERATIONS transfers per driver (TSC $mhz MHz)"
-printf '%-14s %10s %10s %7s %10s %10s %7s\n' phase idxd_ims idxd ratio \
-	idxd_ims idxd ratio
-printf '%-14s %10s %10s %7s %10s %10s %7s\n' "" median median "" p10 p10 ""
-for p in $PHASES; do
-	line=$p
-	for q in 0.5 0.1; do
-		a=$(quantile $q "$p" /tmp/profile.idxd_ims)
-		b=$(quantile $q "$p" /tmp/profile.idxd)
-		line="$line $a $b $(echo "$a $b" |
-			awk '$2 > 0 { printf "%.2f", $1 / $2; exit } { print "-" }')"
+for BUF in $BUFS; do
+	# The drivers take turns, ROUNDS times, so that a change of the load on
+	# the host (which moves every phase) hits both.
+	rm -f /tmp/profile.idxd_ims /tmp/profile.idxd
+	round=0
+	while [ $round -lt "$ROUNDS" ]; do
+		profile idxd_ims idxd_ims-wq idxd_ims:idxd_ims_prep_memcpy \
+			idxd_ims:idxd_ims_tx_submit idxd_ims:idxd_ims_wq_dma_complete_tasklet
+		profile idxd idxd-portal idxd:idxd_dma_submit_memcpy \
+			idxd:idxd_dma_tx_submit idxd:idxd_wq_thread
+		round=$((round + 1))
 	done
-	# shellcheck disable=SC2086 # one field per word
-	printf '%-14s %10s %10s %7s %10s %10s %7s\n' $line
-done
-for d in idxd_ims idxd; do
-	awk -v d=$d '{ v[$1] = v[$1] " " $2; n[$1] += $2 } END {
-		printf "%s: %d transfers in order, %d not; ops/s without probes:%s, with:%s\n",
-		       d, n["samples"], n["dropped"], v["iops"], v["iops_probed"]
-	}' /tmp/profile.$d
+
+	echo "one dmatest memcpy of $BUF bytes, no verification, 1 thread, 1 dedicated WQ;"
+	echo "microseconds per phase, $ROUNDS rounds of $ITERATIONS transfers per driver (TSC $mhz MHz)"
+	printf '%-14s %10s %10s %7s %10s %10s %7s\n' phase idxd_ims idxd ratio \
+		idxd_ims idxd ratio
+	printf '%-14s %10s %10s %7s %10s %10s %7s\n' "" median median "" p10 p10 ""
+	for p in $PHASES; do
+		line=$p
+		for q in 0.5 0.1; do
+			a=$(quantile $q "$p" /tmp/profile.idxd_ims)
+			b=$(quantile $q "$p" /tmp/profile.idxd)
+			line="$line $a $b $(echo "$a $b" |
+				awk '$2 > 0 { printf "%.2f", $1 / $2; exit } { print "-" }')"
+		done
+		# shellcheck disable=SC2086 # one field per word
+		printf '%-14s %10s %10s %7s %10s %10s %7s\n' $line
+	done
+	for d in idxd_ims idxd; do
+		awk -v d=$d '{ v[$1] = v[$1] " " $2; n[$1] += $2 } END {
+			printf "%s: %d transfers in order, %d not; ops/s without probes:%s, with:%s\n",
+			       d, n["samples"], n["dropped"], v["iops"], v["iops_probed"]
+		}' /tmp/profile.$d
+	done
 done
