@@ -407,13 +407,17 @@ mdevs_cycle() {
 
 # --- actor rebind: the PCI function unbound, bound and configured ---
 
-# rebind_wait_others: wait until dmatest and both guests did one more
-# cycle, so that they work between two unbinds whatever the scheduling
+# rebind_wait_others: wait until dmatest, wqs and both guests did one more
+# cycle, so that they work between two unbinds whatever the scheduling.
+# wqs needs a WQ enable and a disable to succeed between two unbinds;
+# without the wait it once took 77 s after the time was up to get one.
 rebind_wait_others() {
 	_dmatest=$(cycles dmatest)
+	_wqs=$(cycles wqs)
 	_guest_a=$(cycles guest_a)
 	_guest_b=$(cycles guest_b)
 	while { [ "$(cycles dmatest)" -le "$_dmatest" ] ||
+		[ "$(cycles wqs)" -le "$_wqs" ] ||
 		[ "$(cycles guest_a)" -le "$_guest_a" ] ||
 		[ "$(cycles guest_b)" -le "$_guest_b" ]; } &&
 	      [ ! -e "$S/stop" ]; do
