@@ -135,8 +135,8 @@ struct idxd_ims_caps {
  *	constant after
  * @tasklet: instead of @thread_fn, a tasklet of the user's that the hard
  *	interrupt handler schedules, so that it runs in softirq context as
- *	the interrupt returns; set at allocation, constant after. The user
- *	kills it after freeing the vector.
+ *	the interrupt returns; set at allocation, constant after; killed
+ *	when the vector is freed
  * @data: opaque pointer for the user of the vector
  * @name: interrupt name shown in /proc/interrupts
  * @node: entry in idxd_ims_dev.irq_list, protected by

@@ -529,7 +529,7 @@ struct idxd_ims_irq *idxd_ims_irq_alloc_pasid(struct idxd_ims_dev *idev,
  * @name: interrupt name
  * @tasklet: tasklet the interrupt schedules: it runs in softirq context
  *	as the interrupt returns, without the switch to an interrupt thread;
- *	the caller kills it after idxd_ims_irq_free()
+ *	idxd_ims_irq_free() kills it
  * @data: stored in the vector's @data member
  *
  * Like idxd_ims_irq_alloc_pasid() with the device's kernel PASID policy
@@ -624,6 +624,12 @@ static void __idxd_ims_irq_free(struct idxd_ims_irq *irq)
 		mutex_lock(&idev->irq_lock);
 	}
 	list_del(&irq->node);
+	/*
+	 * Off the list, the vector gets no renewed handle that would schedule
+	 * its tasklet again; the interrupt that could is freed.
+	 */
+	if (irq->tasklet)
+		tasklet_kill(irq->tasklet);
 	idxd_ims_irq_put_vector(irq);
 	kfree(irq);
 }
@@ -633,6 +639,7 @@ static void __idxd_ims_irq_free(struct idxd_ims_irq *irq)
  * @irq: vector from idxd_ims_irq_alloc() or idxd_ims_irq_alloc_pasid()
  *
  * Frees the Linux interrupt if requested (waiting for running handlers),
+ * waits for the vector's tasklet to finish and keeps it from running again,
  * releases the interrupt handle and returns the IMS entry or MSI-X vector.
  * The caller must have stopped submitting descriptors that use it.
  */

@@ -753,7 +753,6 @@ err_stop_accepting:
 	wq_dma->accepting = false;
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
 	idxd_ims_irq_free(vector);
-	tasklet_kill(&wq_dma->complete_tasklet);
 	wq->vector = NULL;
 err_free_dma:
 	wq_set_dma(wq, NULL);
@@ -822,9 +821,8 @@ void idxd_ims_wq_disable(struct idxd_ims_wq *wq)
 
 	wq_hw_disable(wq);
 
+	/* the tasklet too: it does not run again */
 	idxd_ims_irq_free(wq->vector);
-	/* the interrupt cannot schedule it again, nor renewed handles */
-	tasklet_kill(&wq_dma->complete_tasklet);
 	wq->vector = NULL;
 	wq_set_dma(wq, NULL);
 	idxd_ims_wq_dma_complete(wq_dma, true);
