@@ -74,9 +74,7 @@ run_dmatest() {
 	[ "$(dmatest_count ': summary ')" -eq $(($2 * $3)) ] ||
 		fail "$1: not every dmatest thread reported: $dmatest_out"
 	failed=$(dmatest_failures)
-	result=$(echo "$dmatest_out" |
-		sed -n 's/.* failures \([0-9.]*\) iops .*/\1/p' |
-		awk '{ s += $1 } END { printf "%.0f", s }')
+	result=$(dmatest_iops)
 	set -- $_before $_after $(($2 * $3 * ITERATIONS))
 	cpu_us=$(awk -v b="$(($3 - $1))" -v n="$5" -v hz="$USER_HZ" \
 		'BEGIN { printf "%.0f", b * 1000000 / hz / n }')

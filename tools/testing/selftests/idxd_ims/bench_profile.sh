@@ -102,7 +102,7 @@ run_dmatest() {
 	dmatest_start "$bench_chans" "$ITERATIONS" 1 10000 "$BUF"
 	dmatest_finish 900 > /dev/null
 	[ "$(dmatest_failures)" -eq 0 ] || fail "dmatest failed: $dmatest_out"
-	iops=$(echo "$dmatest_out" | sed -n 's/.* failures \([0-9.]*\) iops .*/\1/p')
+	iops=$(dmatest_iops)
 }
 
 # phases MHZ: read the trace, print "PHASE MICROSECONDS" for every transfer

@@ -617,6 +617,13 @@ dmatest_failures() {
 		awk '{ s += $1 } END { print s + 0 }'
 }
 
+# dmatest_iops: the last run's ops/s (dmatest's "iops"), summed over its
+# threads and rounded
+dmatest_iops() {
+	echo "$dmatest_out" | sed -n 's/.* failures \([0-9.]*\) iops .*/\1/p' |
+		awk '{ s += $1 } END { printf "%.0f", s }'
+}
+
 # --- copy-rate benchmarks (bench_mdev.sh, bench_guest.sh) ---
 
 # bench_host_copies COUNT: COUNT memmoves of 4 KiB one at a time by one
