@@ -47,64 +47,6 @@ CHANNELS=${CHANNELS:-1 2}
 SIZES=${SIZES:-4096 65536}
 VERIFY=${VERIFY:-1 0}
 
-# cpu_ticks: the busy and the idle time of all CPUs so far, in USER_HZ
-# ticks (/proc/stat)
-cpu_ticks() {
-	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat
-}
-
-# run_dmatest DRIVER NCHANS THREADS BUF VERIFY: dmatest on NCHANS channels
-# of DRIVER with THREADS threads each; sets result to the summed "iops",
-# failed to the transfers dmatest counted as failed, cpu_us to the guest
-# CPU microseconds per transfer and idle to the vCPUs' idle percentage
-run_dmatest() {
-	echo 1 > /proc/irq/default_smp_affinity
-	bench_configure "$1" "$2"
-	echo "$default_affinity" > /proc/irq/default_smp_affinity
-	modprobe dmatest || fail "cannot load dmatest"
-	echo $((1 - $5)) > $DMATEST/noverify
-	echo $((1 - $5)) > $DMATEST/norandom
-	_before=$(cpu_ticks)
-	dmatest_start "$bench_chans" "$ITERATIONS" "$3" 10000 "$4"
-	pin_dmatest_threads $(($2 * $3))
-	dmatest_finish 900 > /dev/null
-	_after=$(cpu_ticks)
-	rmmod dmatest
-	bench_teardown "$1"
-	[ "$(dmatest_count ': summary ')" -eq $(($2 * $3)) ] ||
-		fail "$1: not every dmatest thread reported: $dmatest_out"
-	failed=$(dmatest_failures)
-	result=$(dmatest_iops)
-	set -- $_before $_after $(($2 * $3 * ITERATIONS))
-	cpu_us=$(awk -v b="$(($3 - $1))" -v n="$5" -v hz="$USER_HZ" \
-		'BEGIN { printf "%.0f", b * 1000000 / hz / n }')
-	idle=$(awk -v b="$(($3 - $1))" -v i="$(($4 - $2))" \
-		'BEGIN { printf "%.0f", b + i ? 100 * i / (b + i) : 0 }')
-}
-
-# pin_dmatest_threads N: pin the N threads dmatest started, in the order
-# of their names (channel, then thread), the Nth to CPU N modulo the CPUs
-pin_dmatest_threads() {
-	_pids=$(for _comm in /proc/[0-9]*/comm; do
-		read -r _name < "$_comm" 2> /dev/null || continue
-		case "$_name" in
-		dma*chan*-copy*) echo "$_name ${_comm%/comm}" ;;
-		esac
-	done | sort | awk '{ sub("/proc/", "", $2); print $2 }')
-	[ "$(echo "$_pids" | wc -w)" -eq "$1" ] ||
-		fail "found $(echo "$_pids" | wc -w) dmatest threads to pin, not $1"
-	_n=0
-	for _pid in $_pids; do
-		taskset -p $((1 << (_n % ncpus))) "$_pid" > /dev/null ||
-			fail "cannot pin dmatest thread $_pid"
-		_n=$((_n + 1))
-	done
-}
-
-ncpus=$(nproc)
-# /proc/stat counts in USER_HZ, 100 on x86
-USER_HZ=100
-read -r default_affinity < /proc/irq/default_smp_affinity
 dmesg -n 1
 echo "dmatest memcpy, $ITERATIONS transfers per thread, idxd_ims then idxd in each row"
 printf '%-6s %7s %8s %6s %8s %8s %5s %6s %6s %6s %6s %5s %4s %4s\n' verify \
@@ -114,10 +56,12 @@ for verify in $VERIFY; do
 	for threads in $THREADS; do
 		for chans in $CHANNELS; do
 			for size in $SIZES; do
-				run_dmatest idxd_ims "$chans" "$threads" "$size" "$verify"
+				bench_dmatest_placed idxd_ims "$chans" "$threads" "$size" "$verify" \
+					"$ITERATIONS"
 				ims=$result ims_failed=$failed
 				ims_cpu=$cpu_us ims_idle=$idle
-				run_dmatest idxd "$chans" "$threads" "$size" "$verify"
+				bench_dmatest_placed idxd "$chans" "$threads" "$size" "$verify" \
+					"$ITERATIONS"
 				printf '%-6s %7s %8s %6s %8s %8s %5s %6s %6s %6s %6s %5s %4s %4s\n' \
 					"$([ "$verify" = 1 ] && echo yes || echo no)" \
 					"$threads" "$chans" "$size" "$ims" "$result" \

@@ -722,6 +722,89 @@ bench_teardown() {
 	modprobe -r "$1" || fail "cannot unload $1"
 }
 
+# cpu_ticks: the busy and the idle time of all CPUs so far, in USER_HZ
+# ticks (/proc/stat)
+cpu_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat
+}
+
+# pin_dmatest_threads N: pin the N threads dmatest started, in the order
+# of their names (channel, then thread), the Nth to CPU N modulo the CPUs
+pin_dmatest_threads() {
+	_pids=$(for _comm in /proc/[0-9]*/comm; do
+		read -r _name < "$_comm" 2> /dev/null || continue
+		case "$_name" in
+		dma*chan*-copy*) echo "$_name ${_comm%/comm}" ;;
+		esac
+	done | sort | awk '{ sub("/proc/", "", $2); print $2 }')
+	[ "$(echo "$_pids" | wc -w)" -eq "$1" ] ||
+		fail "found $(echo "$_pids" | wc -w) dmatest threads to pin, not $1"
+	_n=0
+	_ncpus=$(nproc)
+	for _pid in $_pids; do
+		taskset -p $((1 << (_n % _ncpus))) "$_pid" > /dev/null ||
+			fail "cannot pin dmatest thread $_pid"
+		_n=$((_n + 1))
+	done
+}
+
+CPU_PROFILE=$(dirname "$0")/cpu_profile
+
+# bench_dmatest_placed DRIVER NCHANS THREADS BUF VERIFY ITERATIONS:
+# dmatest memcpy on NCHANS dedicated WQs of DRIVER with THREADS threads
+# each, ITERATIONS transfers per thread of up to BUF bytes, VERIFY 1
+# (dmatest fills and checks the buffers, random sizes and offsets) or 0
+# (every transfer the whole buffer, unchecked). The WQ vectors are
+# created with CPU 0 as their affinity and dmatest's threads are pinned
+# (pin_dmatest_threads). Sets result to the ops/s summed over the
+# threads, failed to the transfers dmatest counted as failed, cpu_us to
+# the guest CPU microseconds per transfer (/proc/stat, from the start of
+# the run to when its end was seen) and idle to the vCPUs' idle
+# percentage over the same time. With bench_profile_period set, cpu_profile
+# samples the CPUs every that many microseconds over the same time and
+# its report goes to bench_profile_out.
+bench_dmatest_placed() {
+	read -r _affinity < /proc/irq/default_smp_affinity
+	echo 1 > /proc/irq/default_smp_affinity
+	bench_configure "$1" "$2"
+	echo "$_affinity" > /proc/irq/default_smp_affinity
+	modprobe dmatest || fail "cannot load dmatest"
+	echo $((1 - $5)) > $DMATEST/noverify
+	echo $((1 - $5)) > $DMATEST/norandom
+	if [ -n "$bench_profile_period" ]; then
+		"$CPU_PROFILE" "$bench_profile_period" idxd_ims idxd dmatest \
+			> "$bench_profile_out" &
+		_profiler=$!
+		# its first line says it samples
+		until [ -s "$bench_profile_out" ]; do
+			kill -0 "$_profiler" 2> /dev/null ||
+				fail "cpu_profile did not start"
+			sleep 0.1
+		done
+	fi
+	_before=$(cpu_ticks)
+	dmatest_start "$bench_chans" "$6" "$3" 10000 "$4"
+	pin_dmatest_threads $(($2 * $3))
+	dmatest_finish 900 > /dev/null
+	_after=$(cpu_ticks)
+	if [ -n "$bench_profile_period" ]; then
+		kill -TERM "$_profiler"
+		wait "$_profiler" || fail "cpu_profile failed"
+	fi
+	rmmod dmatest
+	bench_teardown "$1"
+	[ "$(dmatest_count ': summary ')" -eq $(($2 * $3)) ] ||
+		fail "$1: not every dmatest thread reported: $dmatest_out"
+	failed=$(dmatest_failures)
+	result=$(dmatest_iops)
+	# /proc/stat counts in USER_HZ, 100 on x86
+	set -- $_before $_after $(($2 * $3 * $6))
+	cpu_us=$(awk -v b="$(($3 - $1))" -v n="$5" \
+		'BEGIN { printf "%.0f", b * 1000000 / 100 / n }')
+	idle=$(awk -v b="$(($3 - $1))" -v i="$(($4 - $2))" \
+		'BEGIN { printf "%.0f", b + i ? 100 * i / (b + i) : 0 }')
+}
+
 # --- benchmarks through the debugfs test hook ---
 
 # bench_run HOOK ARGS: run the test hook's benchmark HOOK (bench_alloc,
