@@ -16,6 +16,7 @@
 #include <linux/rculist.h>
 #include <linux/refcount.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include "idxd_ims.h"
 #include "wq.h"
@@ -86,7 +87,11 @@ static struct idxd_ims_desc *to_desc(struct dma_async_tx_descriptor *txd)
  * @desc: descriptor from idxd_ims_wq_dma_get_desc()
  *
  * The descriptor is tracked as active before the portal write so that the
- * completion interrupt always finds it.
+ * completion interrupt always finds it. The portal write itself happens
+ * without the lock, counted in &idxd_ims_wq_dma.portal_writes: other
+ * submitters and the completion need not wait for it (a slow MMIO write
+ * where it is emulated), and a disable waits for it to end before the
+ * work queue changes in hardware.
  *
  * Context: any; takes &idxd_ims_wq_dma.lock.
  * Return: the cookie, or -EIO if the work queue stopped accepting
@@ -96,6 +101,7 @@ dma_cookie_t idxd_ims_wq_dma_submit(struct idxd_ims_wq_dma *wq_dma,
 				    struct idxd_ims_desc *desc)
 {
 	struct dma_chan *chan = &wq_dma->chan;
+	void __iomem *portal;
 	unsigned long flags;
 	dma_cookie_t cookie;
 
@@ -114,11 +120,34 @@ dma_cookie_t idxd_ims_wq_dma_submit(struct idxd_ims_wq_dma *wq_dma,
 	desc->hw.int_handle = READ_ONCE(wq_dma->vector->int_handle);
 	WRITE_ONCE(desc->comp->status, IDXD_COMP_NONE);
 	list_add_tail(&desc->node, &wq_dma->active_descs);
+	atomic_inc(&wq_dma->portal_writes);
+	portal = wq_dma->portal;
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+
 	/* Descriptor and cleared completion record before the portal write. */
 	wmb();
-	iosubmit_cmds512(wq_dma->portal, &desc->hw, 1);
-	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	iosubmit_cmds512(portal, &desc->hw, 1);
+	/* fully ordered: a waiter sees 0 or is woken */
+	if (atomic_dec_and_test(&wq_dma->portal_writes))
+		wake_up_var(&wq_dma->portal_writes);
 	return cookie;
+}
+
+/**
+ * idxd_ims_wq_dma_wait_portal_writes() - wait for the portal writes of
+ *	submissions that were accepted
+ * @wq_dma: submission state whose &idxd_ims_wq_dma.accepting was cleared
+ *
+ * After this no accepted submission writes the portal any more: the work
+ * queue may be disabled or re-enabled in hardware, and descriptors that
+ * were aborted may be handed out again.
+ *
+ * Context: process context; may sleep.
+ */
+void idxd_ims_wq_dma_wait_portal_writes(struct idxd_ims_wq_dma *wq_dma)
+{
+	wait_var_event(&wq_dma->portal_writes,
+		       !atomic_read(&wq_dma->portal_writes));
 }
 
 static dma_cookie_t idxd_ims_tx_submit(struct dma_async_tx_descriptor *txd)
@@ -535,6 +564,7 @@ struct idxd_ims_wq_dma *idxd_ims_wq_dma_alloc(struct idxd_ims_wq *wq)
 	INIT_LIST_HEAD(&wq_dma->free_descs);
 	INIT_LIST_HEAD(&wq_dma->active_descs);
 	init_waitqueue_head(&wq_dma->terminated_done);
+	atomic_set(&wq_dma->portal_writes, 0);
 	INIT_WORK(&wq_dma->teardown_work, idxd_ims_chan_teardown_work);
 	tasklet_setup(&wq_dma->complete_tasklet,
 		      idxd_ims_wq_dma_complete_tasklet);

@@ -818,6 +818,7 @@ void idxd_ims_wq_disable(struct idxd_ims_wq *wq)
 	spin_lock_irqsave(&wq_dma->lock, flags);
 	wq_dma->accepting = false;
 	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	idxd_ims_wq_dma_wait_portal_writes(wq_dma);
 
 	wq_hw_disable(wq);
 
@@ -942,6 +943,10 @@ int idxd_ims_wq_restore(struct idxd_ims_dev *idev)
 	if (!conf->enabled)
 		goto out_unlock;
 
+	/* the halt stopped them accepting; late portal writes end first */
+	for (i = 0; i < conf->num_wqs; i++)
+		if (conf->wqs[i]->wq_dma)
+			idxd_ims_wq_dma_wait_portal_writes(conf->wqs[i]->wq_dma);
 	conf_write_config(conf, true);
 	rc = conf_cmd(conf, IDXD_CMD_ENABLE_DEVICE, 0, "re-enable device");
 	if (rc)

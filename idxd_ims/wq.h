@@ -201,7 +201,8 @@ struct idxd_ims_dma_dev {
  * @complete_tasklet: finishes completed descriptors; scheduled by the
  *	completion interrupt, so it runs in softirq context
  * @lock: protects @accepting, @portal, @vector, @free_descs and
- *	@active_descs; taken from @complete_tasklet (softirq)
+ *	@active_descs; taken from @complete_tasklet (softirq). Not held
+ *	across a portal write (see @portal_writes)
  * @accepting: the work queue is enabled and takes descriptors
  * @portal: submission portal of the work queue (valid while @accepting)
  * @vector: completion vector of the work queue (valid while @accepting);
@@ -212,6 +213,13 @@ struct idxd_ims_dma_dev {
  * @active_descs: descriptors submitted to the device, not yet completed
  * @terminated_done: woken when terminated descriptors complete, for a client
  *	waiting in dmaengine_synchronize() for them
+ * @portal_writes: submissions past the check of @accepting whose portal
+ *	write has not ended. A submission puts its descriptor on
+ *	@active_descs and counts itself under @lock, then writes the portal
+ *	without it, so that other submitters and the completion do not wait
+ *	for the write; whoever clears @accepting waits for this to reach 0
+ *	(idxd_ims_wq_dma_wait_portal_writes()) before disabling or re-enabling
+ *	the work queue in hardware
  */
 struct idxd_ims_wq_dma {
 	struct dma_chan chan;
@@ -236,6 +244,7 @@ struct idxd_ims_wq_dma {
 	struct list_head free_descs;
 	struct list_head active_descs;
 	wait_queue_head_t terminated_done;
+	atomic_t portal_writes;
 };
 
 /**
@@ -370,6 +379,7 @@ int idxd_ims_wq_enable(struct idxd_ims_wq *wq);
 int idxd_ims_wq_refuse_user(struct idxd_ims_wq *wq);
 void idxd_ims_wq_disable(struct idxd_ims_wq *wq);
 u32 idxd_ims_wq_occupancy(struct idxd_ims_wq *wq);
+void idxd_ims_wq_dma_wait_portal_writes(struct idxd_ims_wq_dma *wq_dma);
 struct idxd_ims_desc *idxd_ims_wq_dma_get_desc(struct idxd_ims_wq_dma *wq_dma);
 void idxd_ims_wq_dma_put_desc(struct idxd_ims_wq_dma *wq_dma,
 			      struct idxd_ims_desc *desc);
