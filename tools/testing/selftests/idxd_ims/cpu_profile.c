@@ -167,15 +167,18 @@ static struct ksym *sym_of(__u64 ip)
 	return &syms[lo];
 }
 
+/* Whether thread TID is a threaded interrupt handler, by its name. */
 static int tid_is_irq_thread(__u32 tid)
 {
-	unsigned int slot = tid % TID_SLOTS;
+	unsigned int slot = tid % TID_SLOTS, probes = 0;
 	char path[64], comm[32] = "";
+	__u8 kind;
 	FILE *f;
 
-	while (tids[slot].kind && tids[slot].tid != tid)
+	/* remembered, or the free slot to remember it in (none when full) */
+	while (tids[slot].kind && tids[slot].tid != tid && ++probes < TID_SLOTS)
 		slot = (slot + 1) % TID_SLOTS;
-	if (tids[slot].kind)
+	if (tids[slot].kind && tids[slot].tid == tid)
 		return tids[slot].kind == 1;
 	snprintf(path, sizeof(path), "/proc/%u/comm", tid);
 	f = fopen(path, "r");
@@ -184,9 +187,12 @@ static int tid_is_irq_thread(__u32 tid)
 			comm[0] = '\0';
 		fclose(f);
 	}
-	tids[slot].tid = tid;
-	tids[slot].kind = strncmp(comm, "irq/", 4) ? 2 : 1;
-	return tids[slot].kind == 1;
+	kind = strncmp(comm, "irq/", 4) ? 2 : 1;
+	if (!tids[slot].kind) {
+		tids[slot].tid = tid;
+		tids[slot].kind = kind;
+	}
+	return kind == 1;
 }
 
 static void count(int owner, struct ksym *sym, __u64 ns)
