@@ -150,6 +150,23 @@ void idxd_ims_wq_dma_wait_portal_writes(struct idxd_ims_wq_dma *wq_dma)
 		       !atomic_read(&wq_dma->portal_writes));
 }
 
+/**
+ * idxd_ims_wq_dma_stop() - refuse new descriptors and wait for the portal
+ *	writes of those accepted
+ * @wq_dma: submission state of a work queue about to be disabled
+ *
+ * Context: process context; may sleep; takes &idxd_ims_wq_dma.lock.
+ */
+void idxd_ims_wq_dma_stop(struct idxd_ims_wq_dma *wq_dma)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq_dma->lock, flags);
+	wq_dma->accepting = false;
+	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	idxd_ims_wq_dma_wait_portal_writes(wq_dma);
+}
+
 static dma_cookie_t idxd_ims_tx_submit(struct dma_async_tx_descriptor *txd)
 {
 	return idxd_ims_wq_dma_submit(to_wq_dma(txd->chan), to_desc(txd));

@@ -749,9 +749,7 @@ int idxd_ims_wq_enable(struct idxd_ims_wq *wq)
 	return 0;
 
 err_stop_accepting:
-	spin_lock_irqsave(&wq_dma->lock, flags);
-	wq_dma->accepting = false;
-	spin_unlock_irqrestore(&wq_dma->lock, flags);
+	idxd_ims_wq_dma_stop(wq_dma);
 	idxd_ims_irq_free(vector);
 	wq->vector = NULL;
 err_free_dma:
@@ -808,18 +806,13 @@ void idxd_ims_wq_disable(struct idxd_ims_wq *wq)
 {
 	struct idxd_ims_conf *conf = wq->conf;
 	struct idxd_ims_wq_dma *wq_dma;
-	unsigned long flags;
 
 	mutex_lock(&conf->lock);
 	if (!wq->enabled)
 		goto out_unlock;
 	wq_dma = wq->wq_dma;
 
-	spin_lock_irqsave(&wq_dma->lock, flags);
-	wq_dma->accepting = false;
-	spin_unlock_irqrestore(&wq_dma->lock, flags);
-	idxd_ims_wq_dma_wait_portal_writes(wq_dma);
-
+	idxd_ims_wq_dma_stop(wq_dma);
 	wq_hw_disable(wq);
 
 	/* the tasklet too: it does not run again */

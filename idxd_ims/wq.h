@@ -218,8 +218,9 @@ struct idxd_ims_dma_dev {
  *	@active_descs and counts itself under @lock, then writes the portal
  *	without it, so that other submitters and the completion do not wait
  *	for the write; whoever clears @accepting waits for this to reach 0
- *	(idxd_ims_wq_dma_wait_portal_writes()) before disabling or re-enabling
- *	the work queue in hardware
+ *	(idxd_ims_wq_dma_stop(), or idxd_ims_wq_dma_wait_portal_writes()
+ *	after the halt handler, which cannot wait) before disabling or
+ *	re-enabling the work queue in hardware
  */
 struct idxd_ims_wq_dma {
 	struct dma_chan chan;
@@ -380,6 +381,7 @@ int idxd_ims_wq_refuse_user(struct idxd_ims_wq *wq);
 void idxd_ims_wq_disable(struct idxd_ims_wq *wq);
 u32 idxd_ims_wq_occupancy(struct idxd_ims_wq *wq);
 void idxd_ims_wq_dma_wait_portal_writes(struct idxd_ims_wq_dma *wq_dma);
+void idxd_ims_wq_dma_stop(struct idxd_ims_wq_dma *wq_dma);
 struct idxd_ims_desc *idxd_ims_wq_dma_get_desc(struct idxd_ims_wq_dma *wq_dma);
 void idxd_ims_wq_dma_put_desc(struct idxd_ims_wq_dma *wq_dma,
 			      struct idxd_ims_desc *desc);
