@@ -61,63 +61,49 @@ echo 0 > /proc/sys/kernel/perf_cpu_time_max_percent
 bench_profile_period=$PERIOD_US
 bench_profile_out=/tmp/$TEST.out
 
-# owner_us OWNER: OWNER's microseconds of CPU time per transfer in the
-# last profiled run
-owner_us() {
-	awk -v o="$1" -v n="$transfers" '
-		$1 == "owner" && $2 == o { printf "%.0f", $3 / n }
-	' "$bench_profile_out"
-}
-
-# busy_us: busy CPU microseconds per transfer in the last profiled run
-busy_us() {
-	awk -v n="$transfers" '
-		$1 == "samples" { t = $6 }
-		$1 == "owner" && $2 == "idle" { i = $3 }
-		END { printf "%.0f", (t - i) / n }
-	' "$bench_profile_out"
-}
-
-# fill_us: microseconds per transfer of dmatest filling and checking its
-# buffers in the last profiled run, which its ops/s leave out
-fill_us() {
-	awk -v n="$transfers" '
-		$1 == "func" && $2 == "dmatest" && $4 ~ /^dmatest_(init_srcs|init_dsts|verify|mismatch)$/ {
-			s += $3 }
-		END { printf "%.0f", s / n }
-	' "$bench_profile_out"
-}
-
-# func_us OWNER FUNCTION: microseconds per transfer of FUNCTION (with what
-# it called) under OWNER in the last profiled run
-func_us() {
-	awk -v o="$1" -v f="$2" -v n="$transfers" '
-		$1 == "func" && $2 == o && $4 == f { s += $3 }
-		END { printf "%.0f", s / n }
-	' "$bench_profile_out"
+# read_profile DRIVER: the last profiled run's report as shell
+# assignments, microseconds per transfer: p_busy (busy time but for
+# dmatest's filling and checking of buffers, which its ops/s leave out),
+# p_fill (that filling and checking), p_driver (DRIVER's module),
+# p_irqthread, p_dmatest (but for the filling and checking), p_irq,
+# p_kernel and p_user (the other owners), p_submit (idxd_ims's
+# submission function, 0 for idxd); and p_lost, the samples lost
+read_profile() {
+	awk -v d="$1" -v n="$transfers" '
+		$1 == "samples" { lost = $4; total = $6 }
+		$1 == "owner" { own[$2] = $3 }
+		$1 == "func" && $2 == "dmatest" &&
+		$4 ~ /^dmatest_(init_srcs|init_dsts|verify|mismatch)$/ { fill += $3 }
+		$1 == "func" && $2 == d && $4 == "idxd_ims_wq_dma_submit" { submit = $3 }
+		END {
+			if (total == "") exit 1
+			printf "p_lost=%d\n", lost
+			printf "p_busy=%.0f\n", (total - own["idle"] - fill) / n
+			printf "p_fill=%.0f\n", fill / n
+			printf "p_driver=%.0f\n", own[d] / n
+			printf "p_dmatest=%.0f\n", (own["dmatest"] - fill) / n
+			printf "p_submit=%.0f\n", submit / n
+			split("irqthread irq kernel user", o)
+			for (i = 1; i <= 4; i++)
+				printf "p_%s=%.0f\n", o[i], own[o[i]] / n
+		}' "$bench_profile_out"
 }
 
 # profile_row DRIVER: run DRIVER for the current row and print its line;
-# sets busy (without dmatest's filling and checking) and own (DRIVER's
-# module and interrupt thread), per transfer
+# sets busy (without dmatest's filling and checking), own (DRIVER's
+# module and interrupt thread) and submit, per transfer
 profile_row() {
 	bench_dmatest_placed "$1" "$chans" "$threads" "$size" "$verify" \
 		"$ITERATIONS"
 	transfers=$((chans * threads * ITERATIONS))
-	grep -q '^samples' "$bench_profile_out" ||
-		fail "cpu_profile wrote no report"
-	lost=$(awk '$1 == "samples" { print $4 }' "$bench_profile_out")
-	[ "$lost" -eq 0 ] || fail "cpu_profile lost $lost samples"
-	fill=$(fill_us)
-	busy=$(($(busy_us) - fill))
-	own=$(($(owner_us "$1") + $(owner_us irqthread)))
-	submit=$(func_us "$1" idxd_ims_wq_dma_submit)
+	_values=$(read_profile "$1") || fail "cpu_profile wrote no report"
+	eval "$_values"
+	[ "$p_lost" -eq 0 ] || fail "cpu_profile lost $p_lost samples"
+	busy=$p_busy own=$((p_driver + p_irqthread)) submit=$p_submit
 	printf '%-6s %7s %8s %6s %-8s %6s %4s %5s %6s %6s %6s %6s %6s %6s %6s\n' \
 		"$([ "$verify" = 1 ] && echo yes || echo no)" "$threads" \
-		"$chans" "$size" "$1" "$result" "$idle" "$busy" \
-		"$(owner_us "$1")" "$(owner_us irqthread)" \
-		$(($(owner_us dmatest) - fill)) "$(owner_us irq)" \
-		"$(owner_us kernel)" "$(owner_us user)" "$fill"
+		"$chans" "$size" "$1" "$result" "$idle" "$busy" "$p_driver" \
+		"$p_irqthread" "$p_dmatest" "$p_irq" "$p_kernel" "$p_user" "$p_fill"
 	[ "$failed" -eq 0 ] || echo "# $1 failed $failed transfers"
 	awk -v d="$1" '$1 == "func" && ($2 == d || ($2 ~ /^(irqthread|irq|kernel)$/ && n[$2]++ < 3)) {
 		print "#  ", $2, $3, $4, $5 }' "$bench_profile_out"
