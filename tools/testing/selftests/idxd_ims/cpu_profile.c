@@ -296,15 +296,14 @@ static const char *owner_name(int owner)
 	       modules[owner - OWNER_MODULES];
 }
 
-static int report_owner;
-
-static int hits_cmp(const void *a, const void *b)
+/* qsort_r() order of symbols: most time under the owner *OWNER first */
+static int time_cmp(const void *a, const void *b, void *owner)
 {
 	const struct ksym *x = *(struct ksym * const *)a;
 	const struct ksym *y = *(struct ksym * const *)b;
+	int o = *(int *)owner;
 
-	return x->ns[report_owner] < y->ns[report_owner] ? 1 :
-	       x->ns[report_owner] > y->ns[report_owner] ? -1 : 0;
+	return x->ns[o] < y->ns[o] ? 1 : x->ns[o] > y->ns[o] ? -1 : 0;
 }
 
 static void report(void)
@@ -324,8 +323,7 @@ static void report(void)
 		for (i = 0, n = 0; i < nsyms; i++)
 			if (syms[i].ns && syms[i].ns[owner] >= 1000)
 				hit[n++] = &syms[i];
-		report_owner = owner;
-		qsort(hit, n, sizeof(*hit), hits_cmp);
+		qsort_r(hit, n, sizeof(*hit), time_cmp, &owner);
 		for (i = 0; i < n && (owner >= OWNER_MODULES || i < TOP_FUNCS); i++)
 			printf("func %s %llu %s%s%s\n", owner_name(owner),
 			       hit[i]->ns[owner] / 1000, hit[i]->name,
